@@ -35,10 +35,11 @@ CHECK_SUITES	:=
 
 all: kmod user
 
+include selftests/harness.mk
 include kmod/kmod.mk
 include kmod/vm/vm.mk
-include tools/synctl/synctl.mk
 include agent/agent.mk
+include tools/synctl/synctl.mk
 include selftests/selftests.mk
 include bench/bench.mk
 include tools/vm/vm.mk
