@@ -47,7 +47,7 @@ include tools/vm/vm.mk
 user: $(USER_PROGS)
 
 check: all
-	@tools/testing/run-suites --require vm $(CHECK_SUITES)
+	+@tools/testing/run-suites --require vm $(CHECK_SUITES)
 
 deps:
 	@tools/install-deps
