@@ -25,7 +25,10 @@
  * SHA-256 through the kernel crypto API. Request:
  *
  *    SYNAPSE_A_HASH_DATA: NLA_BINARY, at most SYNAPSE_HASH_CHUNK_MAX bytes;
- *                         may be absent or empty (hash of nothing)
+ *                         required (-EINVAL, NLMSGERR_ATTR_MISS_TYPE names
+ *                         it) but may be empty (zero-length attribute:
+ *                         the hash of nothing); not needed with
+ *                         SYNAPSE_HASH_F_ABORT
  *    SYNAPSE_A_HASH_FLAGS: NLA_U32, optional, enum synapse_hash_flags
  *
  * A payload that fits in one chunk is hashed in one request, unprivileged,
