@@ -17,6 +17,9 @@
  *                                serving "sha256" (e.g. "sha256-ni")
  *    SYNAPSE_A_INFO_HASH_CHUNK_MAX: NLA_U32, largest DATA of one HASH request
  *    SYNAPSE_A_INFO_HASH_MAX: NLA_U64, largest total payload of one stream
+ *    SYNAPSE_A_INFO_HASH_STREAMS_MAX: NLA_U32, SYNAPSE_HASH_STREAMS_MAX
+ *    SYNAPSE_A_INFO_HASH_STREAMS: NLA_U32, hash streams open now in the
+ *                                 caller's netns
  *    SYNAPSE_A_INFO_LIMITS: NLA_NESTED, the engine limits
  *        SYNAPSE_A_LIMIT_*: NLA_U64 each (see enum synapse_limit_attr)
  *
@@ -94,6 +97,8 @@ enum synapse_attr {
 	SYNAPSE_A_HASH_FLAGS,
 	SYNAPSE_A_HASH_DIGEST,
 	SYNAPSE_A_HASH_LEN,
+	SYNAPSE_A_INFO_HASH_STREAMS_MAX,
+	SYNAPSE_A_INFO_HASH_STREAMS,
 
 	__SYNAPSE_A_LAST
 };

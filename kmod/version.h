@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SYNAPSE_KMOD_VERSION_H
+#define SYNAPSE_KMOD_VERSION_H
+
+/* Reported by MODULE_VERSION and SYNAPSE_A_INFO_MODULE_VERSION. */
+#define SYNAPSE_MODULE_VERSION	"0.1.0"
+
+#endif /* SYNAPSE_KMOD_VERSION_H */
