@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * synctl's door to the kernel: generic netlink through libmnl.
+ *
+ * Three calls do the work: ipc_open() resolves a genl family by name,
+ * ipc_request() sends one request (or a dump) and feeds every reply message
+ * to a parser, ipc_close() drops the socket. The receive side is a pure
+ * function over a byte buffer (ipc_rx_process()) so that the unit tests and
+ * the fuzzer can feed it crafted messages without a kernel.
+ */
+#ifndef SYNCTL_IPC_H
+#define SYNCTL_IPC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/netlink.h>
+
+#define IPC_EXTACK_MAX		256
+#define IPC_MCAST_GROUPS_MAX	8
+#define IPC_GROUP_NAME_MAX	32
+/* Dumps interrupted by a concurrent change are retried this many times. */
+#define IPC_DUMP_RETRIES	8
+
+struct ipc;
+
+/*
+ * One request. build() adds attributes after the genl header (may be
+ * NULL); parse() sees every data message of the reply and returns 0 or a
+ * negative errno; reset() (dumps only, may be NULL) throws away what
+ * parse() gathered before a dump is restarted after NLM_F_DUMP_INTR.
+ */
+struct ipc_request {
+	uint8_t cmd;
+	bool dump;
+	int (*build)(struct nlmsghdr *nlh, size_t buflen, void *ctx);
+	int (*parse)(const struct nlmsghdr *nlh, void *ctx);
+	void (*reset)(void *ctx);
+	void *ctx;
+};
+
+/* What the kernel said about a failed request (extended ACK). */
+struct ipc_extack {
+	char msg[IPC_EXTACK_MAX];
+	bool has_offs;
+	uint32_t offs;		/* byte offset of the bad attribute */
+	bool has_miss_type;
+	uint32_t miss_type;	/* type of a missing required attribute */
+};
+
+struct ipc_mcast_group {
+	char name[IPC_GROUP_NAME_MAX];
+	uint32_t id;
+};
+
+/* The family, as CTRL_CMD_GETFAMILY described it. */
+struct ipc_family {
+	uint16_t id;
+	uint32_t version;
+	unsigned int n_groups;
+	struct ipc_mcast_group groups[IPC_MCAST_GROUPS_MAX];
+};
+
+int ipc_open(struct ipc **ipcp, const char *family);
+int ipc_request(struct ipc *ipc, const struct ipc_request *req);
+void ipc_close(struct ipc *ipc);
+
+const struct ipc_family *ipc_family(const struct ipc *ipc);
+/* The extended ACK of the last failed request ("" when none). */
+const struct ipc_extack *ipc_last_extack(const struct ipc *ipc);
+
+/* Receive-side state of one request. */
+struct ipc_rx {
+	uint32_t seq;
+	uint32_t portid;
+	uint16_t family_id;
+	bool dump;
+	int (*parse)(const struct nlmsghdr *nlh, void *ctx);
+	void *ctx;
+	bool dump_intr;		/* a message carried NLM_F_DUMP_INTR */
+	int kernel_err;		/* positive errno from the kernel, or 0 */
+	struct ipc_extack extack;
+};
+
+void ipc_rx_init(struct ipc_rx *rx, uint32_t seq, uint32_t portid,
+		 uint16_t family_id, bool dump,
+		 int (*parse)(const struct nlmsghdr *nlh, void *ctx),
+		 void *ctx);
+/*
+ * Consume one datagram. Returns 1 when more datagrams belong to the reply,
+ * 0 when the reply is complete, a negative errno on failure: the kernel's
+ * (rx->kernel_err set, rx->extack filled) or -EBADMSG/-EPROTO for a reply
+ * that does not parse.
+ */
+int ipc_rx_process(struct ipc_rx *rx, const void *buf, size_t len);
+
+/* Parser for the CTRL_CMD_GETFAMILY reply into struct ipc_family. */
+int ipc_parse_family(const struct nlmsghdr *nlh, void *ctx);
+
+/* Largest message synctl sends or expects (a full HASH chunk fits). */
+#define IPC_BUF_SIZE		(128 * 1024)
+
+#endif /* SYNCTL_IPC_H */

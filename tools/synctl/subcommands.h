@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * synctl's subcommands. Each lives in its own file as <cmd>_main() and is
+ * listed in the table in synctl.c; argv[0] is the subcommand's name.
+ * A subcommand returns the process exit status (enum synctl_exit).
+ */
+#ifndef SYNCTL_SUBCOMMANDS_H
+#define SYNCTL_SUBCOMMANDS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+enum synctl_exit {
+	SYNCTL_EXIT_OK = 0,
+	SYNCTL_EXIT_FAIL = 1,	/* the operation failed */
+	SYNCTL_EXIT_USAGE = 2,	/* bad command line */
+};
+
+extern const char *PROG_NAME;
+/* -j/--json, given before the subcommand or among its options. */
+extern bool json_output;
+
+int info_main(int argc, char *argv[]);
+int hash_main(int argc, char *argv[]);
+
+/*
+ * Options every subcommand takes: -j/--json and -h/--help. Returns the
+ * index of the first operand, or -1 when the caller should return *status
+ * at once (help printed, or a usage error reported).
+ */
+int parse_common_opts(int argc, char *argv[], const char *usage, int *status);
+
+#endif /* SYNCTL_SUBCOMMANDS_H */
