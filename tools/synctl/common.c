@@ -12,6 +12,18 @@
 const char *PROG_NAME = "synctl";
 bool json_output;
 
+const char *bad_option(char *argv[])
+{
+	static char short_opt[3] = "-?";
+
+	/* getopt names a bad short option in optopt, a long one by optind. */
+	if (optopt) {
+		short_opt[1] = (char)optopt;
+		return short_opt;
+	}
+	return argv[optind - 1];
+}
+
 int parse_common_opts(int argc, char *argv[], const char *usage, int *status)
 {
 	static const struct option opts[] = {
@@ -21,10 +33,10 @@ int parse_common_opts(int argc, char *argv[], const char *usage, int *status)
 	};
 	int c;
 
-	/* Subcommands reparse from scratch; "+" keeps operands in order. */
+	/* Reparse from scratch; options may follow operands, "--" ends them. */
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json_output = true;
@@ -35,7 +47,7 @@ int parse_common_opts(int argc, char *argv[], const char *usage, int *status)
 			return -1;
 		default:
 			fprintf(stderr, "%s %s: unknown option '%s'\n", PROG_NAME,
-				argv[0], argv[optind - 1]);
+				argv[0], bad_option(argv));
 			fputs(usage, stderr);
 			*status = SYNCTL_EXIT_USAGE;
 			return -1;

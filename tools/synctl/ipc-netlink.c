@@ -158,17 +158,33 @@ void ipc_rx_init(struct ipc_rx *rx, uint32_t seq, uint32_t portid,
 	rx->ctx = ctx;
 }
 
+/*
+ * libmnl's mnl_nlmsg_ok() compares nlmsg_len as a signed int, so a length
+ * above 2 GiB passes it and the walk jumps out of the buffer (found by
+ * fuzz/fuzz-reply.c): walk with unsigned sizes instead.
+ */
+static bool msg_ok(const struct nlmsghdr *nlh, size_t rem)
+{
+	return rem >= sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) &&
+	       nlh->nlmsg_len <= rem;
+}
+
 int ipc_rx_process(struct ipc_rx *rx, const void *buf, size_t len)
 {
 	const struct nlmsghdr *nlh = buf;
-	int rem = len > INT_MAX ? INT_MAX : (int)len;
+	size_t rem = len, step;
 	int ret;
 
-	while (mnl_nlmsg_ok(nlh, rem)) {
+	while (msg_ok(nlh, rem)) {
 		ret = rx_one(rx, nlh);
 		if (ret <= 0)
 			return ret;
-		nlh = mnl_nlmsg_next(nlh, &rem);
+		/* The last message may lack its alignment padding. */
+		step = NLMSG_ALIGN((size_t)nlh->nlmsg_len);
+		if (step >= rem)
+			return 1;
+		rem -= step;
+		nlh = (const struct nlmsghdr *)((const char *)nlh + step);
 	}
 	/* A datagram holds whole messages; leftovers mean truncation. */
 	return rem == 0 ? 1 : -EBADMSG;

@@ -38,6 +38,18 @@ static int check_cmd(const struct nlmsghdr *nlh, uint8_t cmd)
 	return genl->cmd == cmd ? 0 : -EPROTO;
 }
 
+/* After a walk: bytes left that do not form an attribute are an error. */
+static int check_walk_end(const struct nlattr *attr, const void *tail)
+{
+	return (const char *)tail - (const char *)attr > 0 ? -EBADMSG : 0;
+}
+
+static const void *nest_tail(const struct nlattr *nest)
+{
+	return (const char *)mnl_attr_get_payload(nest) +
+	       mnl_attr_get_payload_len(nest);
+}
+
 static int get_str(const struct nlattr *attr, char *dst, size_t size)
 {
 	if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
@@ -63,7 +75,7 @@ static int parse_limits(const struct nlattr *nest, struct synctl_info *info)
 		info->limits_present |= 1U << type;
 	}
 	info->present |= INFO_HAS_LIMITS;
-	return 0;
+	return check_walk_end(attr, nest_tail(nest));
 }
 
 static int parse_info_attr(const struct nlattr *attr, struct synctl_info *info)
@@ -115,7 +127,7 @@ int model_parse_info(const struct nlmsghdr *nlh, void *ctx)
 		if (ret < 0)
 			return ret;
 	}
-	return 0;
+	return check_walk_end(attr, mnl_nlmsg_get_payload_tail(nlh));
 }
 
 int model_parse_hash(const struct nlmsghdr *nlh, void *ctx)
@@ -144,5 +156,5 @@ int model_parse_hash(const struct nlmsghdr *nlh, void *ctx)
 			break;
 		}
 	}
-	return 0;
+	return check_walk_end(attr, mnl_nlmsg_get_payload_tail(nlh));
 }

@@ -30,4 +30,7 @@ int hash_main(int argc, char *argv[]);
  */
 int parse_common_opts(int argc, char *argv[], const char *usage, int *status);
 
+/* The option getopt_long() just refused, for the error message. */
+const char *bad_option(char *argv[]);
+
 #endif /* SYNCTL_SUBCOMMANDS_H */

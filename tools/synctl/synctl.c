@@ -99,7 +99,7 @@ int main(int argc, char *argv[])
 			return SYNCTL_EXIT_OK;
 		default:
 			fprintf(stderr, "%s: unknown option '%s'\n\n", PROG_NAME,
-				argv[optind - 1]);
+				bad_option(argv));
 			show_usage(stderr);
 			return SYNCTL_EXIT_USAGE;
 		}

@@ -23,13 +23,18 @@ SYNCTL_LIB_OBJS	:= $(filter-out $(SYNCTL_OUT)/synctl.o,$(SYNCTL_OBJS))
 SYNCTL_BIN	:= $(BUILD)/bin/synctl
 
 SYNCTL_TEST_SRCS := $(wildcard $(SYNCTL_DIR)/tests/*.c)
+# The harness's macros compare mixed signedness and define unprototyped
+# functions, as in the kernel's own selftests.
+SYNCTL_TEST_CFLAGS := -Wno-missing-prototypes -Wno-sign-compare
 SYNCTL_TESTS	:= $(patsubst $(SYNCTL_DIR)/tests/%.c,$(SYNCTL_OUT)/tests/%,$(SYNCTL_TEST_SRCS))
 
 # The fuzzer compiles the parsers itself, with clang and sanitizers.
 SYNCTL_FUZZ	:= $(SYNCTL_OUT)/fuzz/fuzz-reply
 SYNCTL_FUZZ_SRCS := $(SYNCTL_DIR)/fuzz/fuzz-reply.c $(SYNCTL_DIR)/ipc-netlink.c \
-		    $(SYNCTL_DIR)/model.c
-FUZZ_RUNS	?= 20000
+		    $(SYNCTL_DIR)/model.c $(SYNCTL_DIR)/output.c
+SYNCTL_SEEDS	:= $(SYNCTL_OUT)/fuzz/seeds
+SYNCTL_CORPUS	:= $(SYNCTL_OUT)/fuzz/corpus
+FUZZ_RUNS	?= 200000
 
 USER_PROGS	+= $(SYNCTL_BIN)
 CHECK_SUITES	+= synctl
@@ -44,7 +49,7 @@ $(SYNCTL_BIN): $(SYNCTL_OBJS) $(SYNCTL_EXTRA_OBJS)
 
 $(SYNCTL_OUT)/tests/%: $(SYNCTL_DIR)/tests/%.c $(SYNCTL_LIB_OBJS) $(SYNCTL_EXTRA_OBJS) $(HARNESS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SYNCTL_CFLAGS) -I$(SYNCTL_DIR) -MMD -MP $(LDFLAGS) -o $@ \
+	$(CC) $(CFLAGS) $(SYNCTL_TEST_CFLAGS) $(SYNCTL_CFLAGS) -I$(SYNCTL_DIR) -MMD -MP $(LDFLAGS) -o $@ \
 		$< $(SYNCTL_LIB_OBJS) $(SYNCTL_EXTRA_OBJS) $(SYNCTL_LIBS) $(SYNCTL_EXTRA_LIBS)
 
 $(SYNCTL_FUZZ): $(SYNCTL_FUZZ_SRCS) $(wildcard $(SYNCTL_DIR)/*.h)
@@ -52,23 +57,31 @@ $(SYNCTL_FUZZ): $(SYNCTL_FUZZ_SRCS) $(wildcard $(SYNCTL_DIR)/*.h)
 	clang -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \
 		-I$(TOP) -I$(SYNCTL_DIR) $(SYNCTL_CFLAGS) -o $@ $(SYNCTL_FUZZ_SRCS) \
-		$(shell pkg-config --libs libmnl)
+		$(SYNCTL_LIBS)
+
+$(SYNCTL_SEEDS): $(SYNCTL_DIR)/fuzz/seeds.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SYNCTL_CFLAGS) -o $@ $< $(SYNCTL_LIBS)
+
+# The corpus starts from well-formed datagrams of every kind.
+$(SYNCTL_CORPUS)/seed-info: $(SYNCTL_SEEDS)
+	@mkdir -p $(dir $@)
+	$(SYNCTL_SEEDS) $(dir $@)
 
 synctl: $(SYNCTL_BIN)
-fuzz-synctl: $(SYNCTL_FUZZ)
+fuzz-synctl: $(SYNCTL_FUZZ) $(SYNCTL_CORPUS)/seed-info
 
-fuzz-synctl-run: $(SYNCTL_FUZZ)
-	@mkdir -p $(SYNCTL_OUT)/fuzz/corpus
-	$(SYNCTL_FUZZ) -runs=$(FUZZ_RUNS) -max_len=4096 $(SYNCTL_OUT)/fuzz/corpus
+fuzz-synctl-run: fuzz-synctl
+	$(SYNCTL_FUZZ) -artifact_prefix=$(SYNCTL_OUT)/fuzz/ -runs=$(FUZZ_RUNS) -max_len=4096 $(SYNCTL_CORPUS)
 
 # TAP from every test binary, then one line for a bounded fuzz run.
-run-synctl: $(SYNCTL_BIN) $(SYNCTL_TESTS) $(SYNCTL_FUZZ)
+run-synctl: $(SYNCTL_BIN) $(SYNCTL_TESTS) fuzz-synctl
 	@rc=0; for t in $(SYNCTL_TESTS); do \
 		SYNCTL_BIN=$(SYNCTL_BIN) $$t || rc=1; \
 	done; \
-	mkdir -p $(SYNCTL_OUT)/fuzz/corpus; \
 	if $(SYNCTL_FUZZ) -runs=$(FUZZ_RUNS) -max_len=4096 -seed=1 \
-		$(SYNCTL_OUT)/fuzz/corpus >$(SYNCTL_OUT)/fuzz/last-run.log 2>&1; then \
+		-artifact_prefix=$(SYNCTL_OUT)/fuzz/ \
+		$(SYNCTL_CORPUS) >$(SYNCTL_OUT)/fuzz/last-run.log 2>&1; then \
 		echo "ok 1 fuzz_reply_parser ($(FUZZ_RUNS) runs)"; \
 	else \
 		echo "not ok 1 fuzz_reply_parser (see $(SYNCTL_OUT)/fuzz/last-run.log)"; \
