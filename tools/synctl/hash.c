@@ -50,12 +50,19 @@ static int build_hash(struct nlmsghdr *nlh, size_t buflen, void *ctx)
 	return 0;
 }
 
+static int parse_hash(const struct nlmsghdr *nlh, void *ctx)
+{
+	struct hash_req *hr = ctx;
+
+	return model_parse_hash(nlh, &hr->reply);
+}
+
 static int hash_send(struct ipc *ipc, struct hash_req *hr)
 {
 	const struct ipc_request req = {
 		.cmd = SYNAPSE_CMD_HASH,
 		.build = build_hash,
-		.parse = model_parse_hash,
+		.parse = parse_hash,
 		.ctx = hr,
 	};
 
@@ -90,7 +97,7 @@ static void set_result_error(struct synctl_hash_result *res, int err,
 	if (res->err == EPERM && streaming)
 		snprintf(res->msg + strlen(res->msg),
 			 sizeof(res->msg) - strlen(res->msg),
-			 " (inputs over %d bytes stream across requests, which needs CAP_NET_ADMIN)",
+			 " (inputs over %d bytes are streamed: run as root or with CAP_NET_ADMIN)",
 			 SYNAPSE_HASH_CHUNK_MAX);
 }
 
