@@ -19,28 +19,29 @@
 #include "stream.h"
 #include "genl.h"
 
-/* Upstream has it since 6.2; Debian's 6.1 target does not. */
-#ifndef NLA_POLICY_MAX_LEN
-#define NLA_POLICY_MAX_LEN(_len)	NLA_POLICY_MAX(NLA_BINARY, _len)
-#endif
 
 static struct genl_family synapse_genl_family;
 
-/* Unknown flag bits mean a newer client: -EOPNOTSUPP, not -EINVAL. */
-static int synapse_validate_hash_flags(const struct nlattr *attr,
-				       struct netlink_ext_ack *extack)
-{
-	if (nla_get_u32(attr) & ~(u32)__SYNAPSE_HASH_F_ALL) {
-		NL_SET_ERR_MSG_ATTR(extack, attr, "unknown hash flag bits");
-		return -EOPNOTSUPP;
-	}
-	return 0;
-}
+/*
+ * A length bound on DATA. Not NLA_POLICY_MAX_LEN(): 6.1 lacks it, and its
+ * 6.1 spelling NLA_POLICY_MAX(NLA_BINARY, ...) keeps the bound in an s16,
+ * which SYNAPSE_HASH_CHUNK_MAX overflows (a WARN and no check at all). The
+ * range pointer holds a u64 and gives the same -ERANGE and extack.
+ */
+static struct netlink_range_validation synapse_chunk_range __ro_after_init = {
+	.max = SYNAPSE_HASH_CHUNK_MAX,
+};
 
 static const struct nla_policy synapse_hash_policy[SYNAPSE_A_HASH_FLAGS + 1] = {
-	[SYNAPSE_A_HASH_DATA] = NLA_POLICY_MAX_LEN(SYNAPSE_HASH_CHUNK_MAX),
-	[SYNAPSE_A_HASH_FLAGS] = NLA_POLICY_VALIDATE_FN(NLA_U32,
-							synapse_validate_hash_flags),
+	[SYNAPSE_A_HASH_DATA] = NLA_POLICY_FULL_RANGE(NLA_BINARY,
+						      &synapse_chunk_range),
+	/*
+	 * Unknown bits are checked in the handler: they mean a newer client,
+	 * so -EOPNOTSUPP, where NLA_POLICY_MASK() says -EINVAL. (6.1's
+	 * NLA_POLICY_VALIDATE_FN() on an integer cannot be used either: the
+	 * extack policy dump reads the function pointer as a range and WARNs.)
+	 */
+	[SYNAPSE_A_HASH_FLAGS] = { .type = NLA_U32 },
 };
 
 static int synapse_put_limits(struct sk_buff *msg)
@@ -154,6 +155,11 @@ static int synapse_hash_doit(struct sk_buff *skb, struct genl_info *info)
 	flags_attr = info->attrs[SYNAPSE_A_HASH_FLAGS];
 	if (flags_attr)
 		flags = nla_get_u32(flags_attr);
+	if (flags & ~(u32)__SYNAPSE_HASH_F_ALL) {
+		NL_SET_ERR_MSG_ATTR(info->extack, flags_attr,
+				    "unknown hash flag bits");
+		return -EOPNOTSUPP;
+	}
 
 	if (flags & SYNAPSE_HASH_F_ABORT) {
 		if (flags & SYNAPSE_HASH_F_MORE) {
