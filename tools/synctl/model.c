@@ -78,15 +78,22 @@ static int parse_limits(const struct nlattr *nest, struct synctl_info *info)
 	return check_walk_end(attr, nest_tail(nest));
 }
 
+static int get_u32(const struct nlattr *attr, uint32_t *dst,
+		   unsigned int *present, unsigned int bit)
+{
+	if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
+		return -EBADMSG;
+	*dst = mnl_attr_get_u32(attr);
+	*present |= bit;
+	return 0;
+}
+
 static int parse_info_attr(const struct nlattr *attr, struct synctl_info *info)
 {
 	switch (mnl_attr_get_type(attr)) {
 	case SYNAPSE_A_INFO_ABI_VERSION:
-		if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
-			return -EBADMSG;
-		info->abi_version = mnl_attr_get_u32(attr);
-		info->present |= INFO_HAS_ABI_VERSION;
-		return 0;
+		return get_u32(attr, &info->abi_version, &info->present,
+			       INFO_HAS_ABI_VERSION);
 	case SYNAPSE_A_INFO_MODULE_VERSION:
 		info->present |= INFO_HAS_MODULE_VERSION;
 		return get_str(attr, info->module_version,
@@ -96,11 +103,14 @@ static int parse_info_attr(const struct nlattr *attr, struct synctl_info *info)
 		return get_str(attr, info->hash_driver,
 			       sizeof(info->hash_driver));
 	case SYNAPSE_A_INFO_HASH_CHUNK_MAX:
-		if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
-			return -EBADMSG;
-		info->hash_chunk_max = mnl_attr_get_u32(attr);
-		info->present |= INFO_HAS_HASH_CHUNK_MAX;
-		return 0;
+		return get_u32(attr, &info->hash_chunk_max, &info->present,
+			       INFO_HAS_HASH_CHUNK_MAX);
+	case SYNAPSE_A_INFO_HASH_STREAMS_MAX:
+		return get_u32(attr, &info->hash_streams_max, &info->present,
+			       INFO_HAS_HASH_STREAMS_MAX);
+	case SYNAPSE_A_INFO_HASH_STREAMS:
+		return get_u32(attr, &info->hash_streams, &info->present,
+			       INFO_HAS_HASH_STREAMS);
 	case SYNAPSE_A_INFO_HASH_MAX:
 		if (mnl_attr_validate(attr, MNL_TYPE_U64) < 0)
 			return -EBADMSG;

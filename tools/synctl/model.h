@@ -22,6 +22,8 @@ enum {
 	INFO_HAS_HASH_CHUNK_MAX	= 1U << 3,
 	INFO_HAS_HASH_MAX	= 1U << 4,
 	INFO_HAS_LIMITS		= 1U << 5,
+	INFO_HAS_HASH_STREAMS_MAX = 1U << 6,
+	INFO_HAS_HASH_STREAMS	= 1U << 7,
 };
 
 struct synctl_info {
@@ -31,6 +33,8 @@ struct synctl_info {
 	char hash_driver[MODEL_STR_MAX];
 	uint32_t hash_chunk_max;
 	uint64_t hash_max;
+	uint32_t hash_streams_max;	/* streams allowed per netns */
+	uint32_t hash_streams;		/* streams open now in our netns */
 	uint32_t limits_present;	/* bit n: SYNAPSE_A_LIMIT_ n present */
 	uint64_t limits[SYNAPSE_A_LIMIT_MAX + 1];
 };

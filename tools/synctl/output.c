@@ -37,17 +37,23 @@ void info_print(FILE *f, const struct synctl_info *info)
 	const char *name;
 
 	if (info->present & INFO_HAS_ABI_VERSION)
-		fprintf(f, "abi version:     %" PRIu32 "\n", info->abi_version);
+		fprintf(f, "abi version:      %" PRIu32 "\n", info->abi_version);
 	if (info->present & INFO_HAS_MODULE_VERSION)
-		fprintf(f, "module version:  %s\n", info->module_version);
+		fprintf(f, "module version:   %s\n", info->module_version);
 	if (info->present & INFO_HAS_HASH_DRIVER)
-		fprintf(f, "hash driver:     %s\n", info->hash_driver);
+		fprintf(f, "hash driver:      %s\n", info->hash_driver);
 	if (info->present & INFO_HAS_HASH_CHUNK_MAX)
-		fprintf(f, "hash chunk max:  %" PRIu32 " bytes\n",
+		fprintf(f, "hash chunk max:   %" PRIu32 " bytes\n",
 			info->hash_chunk_max);
 	if (info->present & INFO_HAS_HASH_MAX)
-		fprintf(f, "hash max:        %" PRIu64 " bytes\n",
+		fprintf(f, "hash max:         %" PRIu64 " bytes\n",
 			info->hash_max);
+	if (info->present & INFO_HAS_HASH_STREAMS)
+		fprintf(f, "hash streams:     %" PRIu32 " open\n",
+			info->hash_streams);
+	if (info->present & INFO_HAS_HASH_STREAMS_MAX)
+		fprintf(f, "hash streams max: %" PRIu32 "\n",
+			info->hash_streams_max);
 	if (!(info->present & INFO_HAS_LIMITS))
 		return;
 	fprintf(f, "limits:\n");
@@ -55,7 +61,7 @@ void info_print(FILE *f, const struct synctl_info *info)
 		name = model_limit_name(t);
 		if (!name || !(info->limits_present & (1U << t)))
 			continue;
-		fprintf(f, "  %-14s %" PRIu64 "\n", name, info->limits[t]);
+		fprintf(f, "  %-15s %" PRIu64 "\n", name, info->limits[t]);
 	}
 }
 
@@ -96,6 +102,12 @@ json_t *info_to_json(const struct synctl_info *info)
 				    json_integer(info->hash_chunk_max));
 	if (info->present & INFO_HAS_HASH_MAX)
 		json_object_set_new(obj, "hash_max", json_u64(info->hash_max));
+	if (info->present & INFO_HAS_HASH_STREAMS)
+		json_object_set_new(obj, "hash_streams",
+				    json_integer(info->hash_streams));
+	if (info->present & INFO_HAS_HASH_STREAMS_MAX)
+		json_object_set_new(obj, "hash_streams_max",
+				    json_integer(info->hash_streams_max));
 	if (info->present & INFO_HAS_LIMITS)
 		json_object_set_new(obj, "limits", limits_to_json(info));
 	return obj;

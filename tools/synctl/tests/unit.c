@@ -321,6 +321,8 @@ static struct nlmsghdr *info_msg(struct wire *w)
 	mnl_attr_put_strz(nlh, SYNAPSE_A_INFO_HASH_DRIVER, "sha256-ni");
 	mnl_attr_put_u32(nlh, SYNAPSE_A_INFO_HASH_CHUNK_MAX, 61440);
 	mnl_attr_put_u64(nlh, SYNAPSE_A_INFO_HASH_MAX, 1ULL << 30);
+	mnl_attr_put_u32(nlh, SYNAPSE_A_INFO_HASH_STREAMS_MAX, 64);
+	mnl_attr_put_u32(nlh, SYNAPSE_A_INFO_HASH_STREAMS, 2);
 	nest = mnl_attr_nest_start(nlh, SYNAPSE_A_INFO_LIMITS);
 	mnl_attr_put_u64(nlh, SYNAPSE_A_LIMIT_MEMORY_PAGES, 256);
 	mnl_attr_put_u64(nlh, SYNAPSE_A_LIMIT_CALL_DEPTH, 1024);
@@ -346,7 +348,9 @@ TEST(parse_info_full)
 	EXPECT_EQ(1024, info.limits[SYNAPSE_A_LIMIT_CALL_DEPTH]);
 	EXPECT_EQ((1U << SYNAPSE_A_LIMIT_MEMORY_PAGES) |
 		  (1U << SYNAPSE_A_LIMIT_CALL_DEPTH), info.limits_present);
-	EXPECT_EQ(0x3f, info.present);
+	EXPECT_EQ(64, info.hash_streams_max);
+	EXPECT_EQ(2, info.hash_streams);
+	EXPECT_EQ(0xff, info.present);
 }
 
 TEST(parse_info_rejects_wrong_sizes_and_strings)
@@ -549,9 +553,10 @@ TEST(info_human_table)
 	ASSERT_EQ(0, model_parse_info(info_msg(&w), &info));
 	out = print_to_string(print_info, &info);
 	ASSERT_NE(NULL, out);
-	EXPECT_NE(NULL, strstr(out, "abi version:     1\n"));
-	EXPECT_NE(NULL, strstr(out, "hash driver:     sha256-ni\n"));
-	EXPECT_NE(NULL, strstr(out, "  call_depth     1024\n"));
+	EXPECT_NE(NULL, strstr(out, "abi version:      1\n"));
+	EXPECT_NE(NULL, strstr(out, "hash driver:      sha256-ni\n"));
+	EXPECT_NE(NULL, strstr(out, "  call_depth      1024\n"));
+	EXPECT_NE(NULL, strstr(out, "hash streams:     2 open\n"));
 	EXPECT_EQ(NULL, strstr(out, "table_size"));	/* absent limit */
 	free(out);
 }
@@ -578,6 +583,8 @@ TEST(info_json_round_trip)
 	EXPECT_STREQ("sha256-ni",
 		     json_string_value(json_object_get(back, "hash_driver")));
 	EXPECT_EQ(61440, json_integer_value(json_object_get(back, "hash_chunk_max")));
+	EXPECT_EQ(64, json_integer_value(json_object_get(back, "hash_streams_max")));
+	EXPECT_EQ(2, json_integer_value(json_object_get(back, "hash_streams")));
 	EXPECT_STREQ("18446744073709551615",
 		     json_string_value(json_object_get(back, "hash_max")));
 	EXPECT_EQ(256, json_integer_value(json_object_get(
