@@ -1,4 +1,4 @@
 # SPDX-License-Identifier: GPL-2.0
 # The engine's objects, one list for both builds: kmod/Kbuild links them into
 # synapse.ko, kmod/vm/vm.mk compiles the same sources into build/libsynvm.a.
-SVM_OBJS :=
+SVM_OBJS := hashenc.o memtrack.o decode.o compile.o interp.o instance.o

@@ -5,12 +5,13 @@
 # userspace side). Included from bench/bench.mk.
 
 PRIM_DIR	:= $(BUILD)/selftests/primitives
-PRIM_SRCS	:= $(TOP)/kmod/vm/hashenc.c
+PRIM_SRCS	:= $(TOP)/kmod/vm/hashenc.c $(TOP)/kmod/vm/memtrack.c
 PRIM_HDRS	:= $(wildcard $(TOP)/kmod/vm/*.h)
-PRIM_TESTS	:= hashenc_test
+PRIM_TESTS	:= hashenc_test memtrack_test
 PRIM_BINS	:= $(addprefix $(PRIM_DIR)/,$(PRIM_TESTS))
-# The harness defines global functions without prototypes.
-PRIM_CFLAGS	:= $(CFLAGS) -Wno-missing-prototypes
+# The harness defines global functions without prototypes, and its
+# EXPECT_*() compare literal ints with unsigned fields.
+PRIM_CFLAGS	:= $(CFLAGS) -Wno-missing-prototypes -Wno-sign-compare
 
 $(PRIM_DIR)/%: $(TOP)/selftests/primitives/%.c $(PRIM_SRCS) $(PRIM_HDRS) $(HARNESS)
 	@mkdir -p $(@D)
