@@ -27,7 +27,7 @@
  * Memory bound (documented in Documentation/hashes.md): max_pages bytes of
  * dirty map; 68 bytes per page of tree capacity (rounded up to a power of
  * two); keep+1 snapshots of the pages written in their interval plus a base
- *  holding at most one copy of each page, so at most (keep + 1) x the memory
+ * holding at most one copy of each page, so at most (keep + 1) x the memory
  * size in page copies in the worst case (every page written every interval;
  * keep + 2 for a moment while a checkpoint folds the oldest).
  * Not thread-safe: one task, one thread at a time.
