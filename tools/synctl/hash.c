@@ -188,23 +188,14 @@ static void hash_one(struct ipc *ipc, const char *name,
 
 int hash_main(int argc, char *argv[])
 {
-	static char stdin_name[] = "-";
-	char *stdin_only[] = { stdin_name };
 	struct synctl_hash_result res;
 	struct ipc *ipc;
 	json_t *array = NULL;
-	char **files;
-	int n_files, status, idx, i;
+	int status, idx, i;
 
 	idx = parse_common_opts(argc, argv, usage, &status);
 	if (idx < 0)
 		return status;
-	files = argv + idx;
-	n_files = argc - idx;
-	if (!n_files) {
-		files = stdin_only;
-		n_files = 1;
-	}
 	if (synctl_connect(&ipc) < 0)
 		return SYNCTL_EXIT_FAIL;
 	if (json_output) {
@@ -216,8 +207,9 @@ int hash_main(int argc, char *argv[])
 	}
 
 	status = SYNCTL_EXIT_OK;
-	for (i = 0; i < n_files; i++) {
-		hash_one(ipc, files[i], &res);
+	/* No operand means standard input, as for sha256sum. */
+	for (i = idx; i < argc || i == idx; i++) {
+		hash_one(ipc, i < argc ? argv[i] : "-", &res);
 		if (res.err) {
 			fprintf(stderr, "%s: hash: %s: %s\n", PROG_NAME,
 				res.name, res.msg);

@@ -24,7 +24,8 @@ static const struct {
 	{ "help", help_main, "show this help, or a subcommand's" },
 };
 
-#define N_SUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define N_SUBCOMMANDS	ARRAY_SIZE(subcommands)
 
 static void show_usage(FILE *f)
 {
