@@ -245,7 +245,7 @@ int ipc_parse_family(const struct nlmsghdr *nlh, void *ctx)
 
 	if (genl->cmd != CTRL_CMD_NEWFAMILY)
 		return -EPROTO;
-	mnl_attr_for_each(attr, nlh, GENL_HDRLEN) {
+	ipc_attr_for_each(attr, nlh, GENL_HDRLEN) {
 		switch (mnl_attr_get_type(attr)) {
 		case CTRL_ATTR_FAMILY_ID:
 			if (mnl_attr_validate(attr, MNL_TYPE_U16) < 0)

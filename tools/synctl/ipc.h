@@ -97,6 +97,24 @@ int ipc_rx_process(struct ipc_rx *rx, const void *buf, size_t len);
 /* Parser for the CTRL_CMD_GETFAMILY reply into struct ipc_family. */
 int ipc_parse_family(const struct nlmsghdr *nlh, void *ctx);
 
+/*
+ * Walk a message's attributes. Unlike mnl_attr_for_each(), which trusts
+ * the *aligned* message length and so may read up to 3 bytes past the end
+ * of a datagram (found by fuzz/fuzz-reply.c), this stops at nlmsg_len.
+ */
+#define ipc_attr_for_each(attr, nlh, offset)				\
+	for ((attr) = mnl_nlmsg_get_payload_offset((nlh), (offset));	\
+	     mnl_attr_ok((attr), (int)((const char *)(nlh) +		\
+				       (nlh)->nlmsg_len -		\
+				       (const char *)(attr)));		\
+	     (attr) = mnl_attr_next(attr))
+
+/* The end of a message, for checking what a walk left over. */
+static inline const void *ipc_msg_end(const struct nlmsghdr *nlh)
+{
+	return (const char *)nlh + nlh->nlmsg_len;
+}
+
 /* Largest message synctl sends or expects (a full HASH chunk fits). */
 #define IPC_BUF_SIZE		(128 * 1024)
 

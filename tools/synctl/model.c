@@ -10,6 +10,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
 
+#include "ipc.h"
 #include "model.h"
 
 static const char *const limit_names[SYNAPSE_A_LIMIT_MAX + 1] = {
@@ -132,12 +133,12 @@ int model_parse_info(const struct nlmsghdr *nlh, void *ctx)
 	ret = check_cmd(nlh, SYNAPSE_CMD_GET_INFO);
 	if (ret < 0)
 		return ret;
-	mnl_attr_for_each(attr, nlh, GENL_HDRLEN) {
+	ipc_attr_for_each(attr, nlh, GENL_HDRLEN) {
 		ret = parse_info_attr(attr, info);
 		if (ret < 0)
 			return ret;
 	}
-	return check_walk_end(attr, mnl_nlmsg_get_payload_tail(nlh));
+	return check_walk_end(attr, ipc_msg_end(nlh));
 }
 
 int model_parse_hash(const struct nlmsghdr *nlh, void *ctx)
@@ -149,7 +150,7 @@ int model_parse_hash(const struct nlmsghdr *nlh, void *ctx)
 	ret = check_cmd(nlh, SYNAPSE_CMD_HASH);
 	if (ret < 0)
 		return ret;
-	mnl_attr_for_each(attr, nlh, GENL_HDRLEN) {
+	ipc_attr_for_each(attr, nlh, GENL_HDRLEN) {
 		switch (mnl_attr_get_type(attr)) {
 		case SYNAPSE_A_HASH_DIGEST:
 			if (mnl_attr_get_payload_len(attr) != SYNAPSE_HASH_LEN)
@@ -166,5 +167,5 @@ int model_parse_hash(const struct nlmsghdr *nlh, void *ctx)
 			break;
 		}
 	}
-	return check_walk_end(attr, mnl_nlmsg_get_payload_tail(nlh));
+	return check_walk_end(attr, ipc_msg_end(nlh));
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <linux/genetlink.h>
 
+#include "common.h"
 #include "ipc.h"
 #include "model.h"
 #include "output.h"
@@ -42,6 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct synctl_hash_reply reply = { 0 };
 	struct ipc_family fam = { 0 };
 	struct ipc_rx rx;
+	char msg[512];
 	uint32_t seq = FUZZ_SEQ;
 	uint8_t sel;
 	char *buf;
@@ -81,6 +83,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ipc_rx_process(&rx, buf, size);
 		break;
 	}
+	/* What synctl would print for the kernel's error, if any. */
+	format_error(msg, sizeof(msg), rx.kernel_err, &rx.extack);
 	free(buf);
 	return 0;
 }

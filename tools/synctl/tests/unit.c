@@ -435,6 +435,21 @@ TEST(parse_hash_reply)
 	EXPECT_EQ(-EPROTO, model_parse_hash(nlh, &reply));
 }
 
+/* Found by the fuzzer: an attribute ending in the alignment padding. */
+TEST(parse_hash_attribute_past_unaligned_end)
+{
+	struct wire w = { 0 };
+	struct synctl_hash_reply reply = { 0 };
+	uint8_t digest[SYNAPSE_HASH_LEN] = { 0 };
+	struct nlmsghdr *nlh;
+
+	nlh = put_genl(&w, FAMILY, SYNAPSE_CMD_HASH, 0);
+	mnl_attr_put(nlh, SYNAPSE_A_HASH_DIGEST, sizeof(digest), digest);
+	nlh->nlmsg_len -= 1;
+	EXPECT_EQ(-EBADMSG, model_parse_hash(nlh, &reply));
+	EXPECT_FALSE(reply.has_digest);
+}
+
 TEST(parse_family_with_groups)
 {
 	struct wire w = { 0 };
