@@ -28,6 +28,7 @@
 #include <linux/overflow.h>
 #include <crypto/hash.h>
 #include <asm/unaligned.h>
+#include <linux/stdarg.h>
 
 /*
  * Task memory is charged to the caller's cgroup; __GFP_NOWARN because a
@@ -79,6 +80,27 @@ static inline void svm_put_le64(void *p, uint64_t v) { put_unaligned_le64(v, p);
 #define svm_likely(x)	likely(x)
 #define svm_unlikely(x)	unlikely(x)
 
+/* The C99 names the engine uses for limits. */
+#ifndef UINT32_MAX
+#define UINT32_MAX	U32_MAX
+#endif
+#ifndef UINT64_MAX
+#define UINT64_MAX	U64_MAX
+#endif
+#ifndef INT32_MIN
+#define INT32_MIN	S32_MIN
+#endif
+#ifndef INT64_MIN
+#define INT64_MIN	S64_MIN
+#endif
+#ifndef INT64_MAX
+#define INT64_MAX	S64_MAX
+#endif
+
+/* No libgcc in the kernel: __builtin_popcount may become a call. */
+static inline uint32_t svm_popcount32(uint32_t x) { return hweight32(x); }
+static inline uint64_t svm_popcount64(uint64_t x) { return hweight64(x); }
+
 #else /* userspace */
 
 #include <stdbool.h>
@@ -86,6 +108,8 @@ static inline void svm_put_le64(void *p, uint64_t v) { put_unaligned_le64(v, p);
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdarg.h>
+#include <stdio.h>
 /* The one-call-per-block API is the cheapest OpenSSL SHA-256 path. */
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/sha.h>
@@ -138,6 +162,9 @@ SVM_LE_ACCESS(64)
 
 #define svm_likely(x)	__builtin_expect(!!(x), 1)
 #define svm_unlikely(x)	__builtin_expect(!!(x), 0)
+
+static inline uint32_t svm_popcount32(uint32_t x) { return __builtin_popcount(x); }
+static inline uint64_t svm_popcount64(uint64_t x) { return __builtin_popcountll(x); }
 
 #endif /* __KERNEL__ */
 

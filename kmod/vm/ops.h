@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * ops.h - the engine's internal instruction set (the "slot IR").
+ *
+ * Validated Wasm is translated once into a stream of 8-byte cells: a
+ * handler address followed by its operands. Operands that name values are
+ * byte offsets from the frame pointer: locals first, then the function's
+ * constant pool, then the operand stack, each slot 8 bytes. Branch offsets
+ * are in cells, relative to the cell holding the offset. Values produced
+ * by an instruction are written to its last operand.
+ *
+ * Operand lists (a, b: value slots read; d: value slot written):
+ */
+#ifndef SYNAPSE_VM_OPS_H
+#define SYNAPSE_VM_OPS_H
+
+#define SVM_BINOPS(X)							\
+	X(i32_add) X(i32_sub) X(i32_mul) X(i32_div_s) X(i32_div_u)	\
+	X(i32_rem_s) X(i32_rem_u) X(i32_and) X(i32_or) X(i32_xor)	\
+	X(i32_shl) X(i32_shr_s) X(i32_shr_u) X(i32_rotl) X(i32_rotr)	\
+	X(i64_add) X(i64_sub) X(i64_mul) X(i64_div_s) X(i64_div_u)	\
+	X(i64_rem_s) X(i64_rem_u) X(i64_and) X(i64_or) X(i64_xor)	\
+	X(i64_shl) X(i64_shr_s) X(i64_shr_u) X(i64_rotl) X(i64_rotr)	\
+	X(i32_eq) X(i32_ne) X(i32_lt_s) X(i32_lt_u) X(i32_gt_s)		\
+	X(i32_gt_u) X(i32_le_s) X(i32_le_u) X(i32_ge_s) X(i32_ge_u)	\
+	X(i64_eq) X(i64_ne) X(i64_lt_s) X(i64_lt_u) X(i64_gt_s)		\
+	X(i64_gt_u) X(i64_le_s) X(i64_le_u) X(i64_ge_s) X(i64_ge_u)
+
+#define SVM_UNOPS(X)							\
+	X(i32_eqz) X(i32_clz) X(i32_ctz) X(i32_popcnt)			\
+	X(i64_eqz) X(i64_clz) X(i64_ctz) X(i64_popcnt)			\
+	X(i32_wrap_i64) X(i64_extend_i32_s) X(i64_extend_i32_u)		\
+	X(i32_extend8_s) X(i32_extend16_s) X(i64_extend8_s)		\
+	X(i64_extend16_s) X(i64_extend32_s) X(ref_is_null)
+
+/* [addr][offset][d] */
+#define SVM_LOADS(X)							\
+	X(i32_load) X(i64_load) X(i32_load8_s) X(i32_load8_u)		\
+	X(i32_load16_s) X(i32_load16_u) X(i64_load8_s) X(i64_load8_u)	\
+	X(i64_load16_s) X(i64_load16_u) X(i64_load32_s) X(i64_load32_u)
+
+/* [addr][value][offset] */
+#define SVM_STORES(X)							\
+	X(i32_store) X(i64_store) X(i32_store8) X(i32_store16)		\
+	X(i64_store8) X(i64_store16) X(i64_store32)
+
+#define SVM_OTHER_OPS(X)						\
+	X(fuel)		/* [cost][off<<32|height] */			\
+	X(copy)		/* [a][d] */					\
+	X(br)		/* [rel] */					\
+	X(br_if)	/* [a][rel] */					\
+	X(br_unless)	/* [a][rel] */					\
+	X(br_table)	/* [a][n][rel]*n [rel default] */		\
+	X(ret)								\
+	X(unreachable)							\
+	X(call)		/* [func][base][off<<32|height] */		\
+	X(call_indirect) /* [type][table][a][base][off<<32|height] */	\
+	X(select)	/* [a][b][cond][d] */				\
+	X(global_get)	/* [global][d] */				\
+	X(global_set)	/* [global][a] */				\
+	X(table_get)	/* [table][a][d] */				\
+	X(table_set)	/* [table][a][b] */				\
+	X(table_size)	/* [table][d] */				\
+	X(table_grow)	/* [table][init][n][d] */			\
+	X(table_fill)	/* [table][i][val][n] */			\
+	X(table_copy)	/* [dst table][src table][d][s][n] */		\
+	X(table_init)	/* [table][elem][d][s][n] */			\
+	X(elem_drop)	/* [elem] */					\
+	X(ref_func)	/* [func][d] */					\
+	X(memory_size)	/* [d] */					\
+	X(memory_grow)	/* [a][d] */					\
+	X(memory_fill)	/* [d][val][n] */				\
+	X(memory_copy)	/* [d][s][n] */					\
+	X(memory_init)	/* [data][d][s][n] */				\
+	X(data_drop)	/* [data] */
+
+#define SVM_ALL_OPS(X)							\
+	SVM_OTHER_OPS(X) SVM_BINOPS(X) SVM_UNOPS(X) SVM_LOADS(X)	\
+	SVM_STORES(X)
+
+enum svm_op {
+#define X(n) SVM_OP_##n,
+	SVM_ALL_OPS(X)
+#undef X
+	SVM_NOPS
+};
+
+#define SVM_PACK_PC(off, h)	(((uint64_t)(off) << 32) | (uint32_t)(h))
+#define SVM_PC_OFF(v)		((uint32_t)((uint64_t)(v) >> 32))
+#define SVM_PC_HEIGHT(v)	((uint32_t)(v))
+
+#endif /* SYNAPSE_VM_OPS_H */
