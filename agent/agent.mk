@@ -1,1 +1,43 @@
 # SPDX-License-Identifier: GPL-2.0
+# synapsed, the per-host agent, and libsynagent.a, the code it shares with
+# synctl (PKI, config, canonical CBOR, NodeMessage codec and signatures,
+# replay window, control-socket client).
+
+AGENT_PKGS	:= openssl libevent libevent_openssl libcbor jansson
+AGENT_CFLAGS	:= $(shell pkg-config --cflags $(AGENT_PKGS))
+AGENT_LIBS	:= $(shell pkg-config --libs $(AGENT_PKGS))
+
+AGENT_LIB_SRCS	:= $(addprefix agent/,log.c config.c pki.c canon.c message.c \
+		     replay.c ctlclient.c)
+AGENT_D_SRCS	:= $(addprefix agent/,main.c tls.c mesh.c peer.c heartbeat.c \
+		     control.c metrics.c)
+AGENT_HDRS	:= $(wildcard agent/*.h)
+
+AGENT_LIB	:= $(BUILD)/agent/libsynagent.a
+AGENT_LIB_OBJS	:= $(patsubst agent/%.c,$(BUILD)/agent/%.o,$(AGENT_LIB_SRCS))
+AGENT_D_OBJS	:= $(patsubst agent/%.c,$(BUILD)/agent/%.o,$(AGENT_D_SRCS))
+SYNAPSED	:= $(BUILD)/bin/synapsed
+
+$(BUILD)/agent/%.o: agent/%.c $(AGENT_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(AGENT_CFLAGS) -c -o $@ $<
+
+$(AGENT_LIB): $(AGENT_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(SYNAPSED): $(AGENT_D_OBJS) $(AGENT_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(AGENT_D_OBJS) $(AGENT_LIB) $(AGENT_LIBS)
+
+USER_PROGS	+= $(SYNAPSED)
+
+# synctl's ca/peers/node subcommands link the shared library.
+SYNCTL_EXTRA_OBJS	+= $(AGENT_LIB)
+SYNCTL_EXTRA_LIBS	+= $(AGENT_LIBS)
+
+agent: $(SYNAPSED) $(AGENT_LIB)
+.PHONY: agent
+
+include selftests/agent/agent-tests.mk

@@ -22,6 +22,10 @@ extern bool json_output;
 
 int info_main(int argc, char *argv[]);
 int hash_main(int argc, char *argv[]);
+/* Agent subcommands (tools/synctl/{ca,node,peers}.c, agent/ libsynagent). */
+int ca_main(int argc, char *argv[]);
+int node_main(int argc, char *argv[]);
+int peers_main(int argc, char *argv[]);
 
 /*
  * Options every subcommand takes: -j/--json and -h/--help. Returns the

@@ -21,6 +21,9 @@ static const struct {
 } subcommands[] = {
 	{ "info", info_main, "show the loaded synapse.ko: versions, hash driver, limits" },
 	{ "hash", hash_main, "SHA-256 of files through the kernel, like sha256sum" },
+	{ "ca", ca_main, "cluster PKI: init a CA, issue node certificates, revoke" },
+	{ "node", node_main, "the local synapsed: identity, uptime, counters" },
+	{ "peers", peers_main, "the local synapsed's peers: state, RTT, heartbeats" },
 	{ "help", help_main, "show this help, or a subcommand's" },
 };
 

@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The control socket: a unix stream socket (mode 0600 or 0660, set in the
+ * config) on which synctl sends one JSON request line and reads one JSON
+ * reply line. Besides the file mode, each client's credentials are checked
+ * (SO_PEERCRED): root, our own uid, or - with mode 0660 - our group.
+ *
+ * Requests: {"cmd": "node"} | {"cmd": "peers"} | {"cmd": "ping"}.
+ * Replies: {"ok": true, ...} or {"ok": false, "error": "..."}.
+ * Later work adds commands to the table below.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+#include <jansson.h>
+
+#include "agent/ctl.h"
+#include "agent/synapsed.h"
+
+static json_t *hex_json(const uint8_t *p, size_t n)
+{
+	char buf[2 * 64 + 1];
+	size_t i;
+
+	if (n > 64)
+		n = 64;
+	for (i = 0; i < n; i++)
+		sprintf(buf + 2 * i, "%02x", p[i]);
+	buf[2 * n] = '\0';
+	return json_string(buf);
+}
+
+static json_t *ms_or_null(uint64_t ms)
+{
+	return ms ? json_integer(ms) : json_null();
+}
+
+static json_t *counters_json(struct agent *a)
+{
+	json_t *rej = json_object();
+	unsigned int i;
+
+	for (i = 0; i < REJ_COUNT; i++)
+		json_object_set_new(rej, reject_name(i), json_integer(a->rejected[i]));
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:o}",
+			 "messages_rx", (json_int_t)a->msgs_rx,
+			 "messages_tx", (json_int_t)a->msgs_tx,
+			 "heartbeats_tx", (json_int_t)a->hb_tx,
+			 "heartbeats_rx", (json_int_t)a->hb_rx,
+			 "reloads", (json_int_t)a->reloads,
+			 "rejected", rej);
+}
+
+static json_t *cmd_node(struct agent *a)
+{
+	unsigned int i, n[3] = { 0 };
+	uint8_t pub[ED25519_PUB_LEN];
+	json_t *pk;
+
+	for (i = 0; i < a->npeers; i++)
+		n[a->peers[i].state]++;
+	pk = pki_pubkey_raw(a->key, pub) ? json_null() : hex_json(pub, sizeof(pub));
+	return json_pack("{s:b, s:s, s:s, s:s, s:o, s:s, s:{s:i, s:i}, s:I, s:I, s:{s:i, s:i, s:i, s:i}, s:o}",
+			 "ok", 1,
+			 "node_id", a->cfg.node_id,
+			 "cluster", a->cfg.cluster,
+			 "listen", a->cfg.listen,
+			 "public_key", pk,
+			 "cert_fingerprint", a->cert_fpr,
+			 "protocol_version", "min", PROTO_VERSION_MIN,
+			 "max", PROTO_VERSION_MAX,
+			 "started_at", (json_int_t)a->started_ms,
+			 "uptime_s", (json_int_t)((now_realtime_ms() - a->started_ms) / 1000),
+			 "peers", "configured", a->npeers, "up", n[PEER_UP],
+			 "suspect", n[PEER_SUSPECT], "down", n[PEER_DOWN],
+			 "counters", counters_json(a));
+}
+
+static json_t *peer_json(struct peer *p)
+{
+	json_t *o;
+
+	o = json_pack("{s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I}",
+		      "node_id", p->conf->id,
+		      "address", p->conf->address,
+		      "state", peer_state_name(p->state),
+		      "direction", p->conn ? (p->conn->outbound ? "outbound" : "inbound") : "none",
+		      "connected", p->conn != NULL,
+		      "messages_rx", (json_int_t)p->msgs_rx,
+		      "messages_tx", (json_int_t)p->msgs_tx,
+		      "connects", (json_int_t)p->connects,
+		      "disconnects", (json_int_t)p->disconnects);
+	if (!o)
+		return NULL;
+	json_object_set_new(o, "protocol_version",
+			    p->version ? json_integer(p->version) : json_null());
+	json_object_set_new(o, "public_key", p->have_pubkey ?
+			    hex_json(p->pubkey, sizeof(p->pubkey)) : json_null());
+	json_object_set_new(o, "cert_fingerprint",
+			    p->cert_fpr[0] ? json_string(p->cert_fpr) : json_null());
+	json_object_set_new(o, "registered_at", ms_or_null(p->registered_at_ms));
+	json_object_set_new(o, "last_heartbeat", ms_or_null(p->last_heartbeat_ms));
+	json_object_set_new(o, "rtt_us", p->rtt_samples ?
+			    json_real(p->rtt_last_ns / 1e3) : json_null());
+	json_object_set_new(o, "rtt_avg_us", p->rtt_samples ?
+			    json_real(p->rtt_avg_ns / 1e3) : json_null());
+	json_object_set_new(o, "rtt_min_us", p->rtt_samples ?
+			    json_real(p->rtt_min_ns / 1e3) : json_null());
+	json_object_set_new(o, "rtt_samples", json_integer(p->rtt_samples));
+	return o;
+}
+
+static json_t *cmd_peers(struct agent *a)
+{
+	json_t *arr = json_array();
+	unsigned int i;
+
+	for (i = 0; i < a->npeers; i++)
+		json_array_append_new(arr, peer_json(&a->peers[i]));
+	return json_pack("{s:b, s:s, s:o}", "ok", 1, "node_id", a->cfg.node_id,
+			 "peers", arr);
+}
+
+static json_t *cmd_ping(struct agent *a)
+{
+	return json_pack("{s:b, s:s}", "ok", 1, "node_id", a->cfg.node_id);
+}
+
+static const struct {
+	const char *name;
+	json_t *(*fn)(struct agent *a);
+} commands[] = {
+	{ "node", cmd_node },
+	{ "peers", cmd_peers },
+	{ "ping", cmd_ping },
+};
+
+static json_t *error_json(const char *msg)
+{
+	return json_pack("{s:b, s:s}", "ok", 0, "error", msg);
+}
+
+static json_t *dispatch(struct agent *a, const char *line)
+{
+	json_error_t jerr;
+	const char *cmd;
+	json_t *req, *rep = NULL;
+	unsigned int i;
+
+	req = json_loads(line, JSON_REJECT_DUPLICATES, &jerr);
+	if (!req)
+		return error_json("request is not JSON");
+	if (json_unpack(req, "{s:s}", "cmd", &cmd)) {
+		json_decref(req);
+		return error_json("request needs a string \"cmd\"");
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(cmd, commands[i].name))
+			rep = commands[i].fn(a);
+	json_decref(req);
+	return rep ? rep : error_json("unknown command");
+}
+
+static void ctl_done_cb(struct bufferevent *bev, void *arg)
+{
+	if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		bufferevent_free(bev);
+}
+
+static void ctl_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	bufferevent_free(bev);
+}
+
+static void ctl_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct evbuffer *in = bufferevent_get_input(bev);
+	char *line, *out;
+	json_t *rep;
+	size_t n;
+
+	line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF);
+	if (!line) {
+		if (evbuffer_get_length(in) > CTL_MAX_REQUEST)
+			bufferevent_free(bev);
+		return;
+	}
+	rep = dispatch(arg, line);
+	free(line);
+	out = rep ? json_dumps(rep, JSON_COMPACT) : NULL;
+	json_decref(rep);
+	if (out) {
+		bufferevent_write(bev, out, strlen(out));
+		bufferevent_write(bev, "\n", 1);
+		free(out);
+	}
+	bufferevent_disable(bev, EV_READ);
+	bufferevent_setcb(bev, NULL, ctl_done_cb, ctl_event_cb, arg);
+	ctl_done_cb(bev, arg);
+}
+
+static bool client_allowed(struct agent *a, int fd)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len))
+		return false;
+	if (cr.uid == 0 || cr.uid == geteuid())
+		return true;
+	return a->cfg.control_mode == 0660 && cr.gid == getegid();
+}
+
+static void ctl_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
+			  struct sockaddr *sa, int salen, void *arg)
+{
+	struct agent *a = arg;
+	struct timeval tv = { .tv_sec = 5 };
+	struct bufferevent *bev;
+
+	if (!client_allowed(a, fd)) {
+		log_warn("control: client credentials refused");
+		evutil_closesocket(fd);
+		return;
+	}
+	bev = bufferevent_socket_new(a->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (!bev) {
+		evutil_closesocket(fd);
+		return;
+	}
+	bufferevent_setcb(bev, ctl_read_cb, NULL, ctl_event_cb, a);
+	bufferevent_set_timeouts(bev, &tv, &tv);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+}
+
+int control_start(struct agent *a)
+{
+	const char *path = a->cfg.control;
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct stat st;
+	mode_t old;
+	int fd;
+
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		log_err("control: path too long: %s", path);
+		return -1;
+	}
+	strcpy(sun.sun_path, path);
+	/* a stale socket from a crashed run is replaced, nothing else is */
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			log_err("control: %s exists and is not a socket", path);
+			return -1;
+		}
+		unlink(path);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	old = umask(0177);	/* never exists with looser bits, even briefly */
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun))) {
+		umask(old);
+		log_err("control: bind %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	umask(old);
+	if (chmod(path, a->cfg.control_mode) ||
+	    stat(path, &st) || (st.st_mode & 0777) != a->cfg.control_mode) {
+		log_err("control: cannot set mode %04o on %s", a->cfg.control_mode, path);
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	a->ctl_listener = evconnlistener_new(a->base, ctl_accept_cb, a,
+					     LEV_OPT_CLOSE_ON_FREE, 16, fd);
+	if (!a->ctl_listener) {
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	return 0;
+}
+
+void control_stop(struct agent *a)
+{
+	if (!a->ctl_listener)
+		return;
+	evconnlistener_free(a->ctl_listener);
+	a->ctl_listener = NULL;
+	unlink(a->cfg.control);
+}

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * synapsed: the Synapse agent. This file only wires things together:
+ * options, configuration, signals, and start/stop in order (see
+ * synapsed.h for the threading model).
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "agent/synapsed.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: synapsed --config FILE [--foreground] [--log-level LEVEL]\n"
+		"                [--syslog] [--check-config]\n"
+		"  -c, --config FILE      configuration (Documentation/config.md)\n"
+		"  -f, --foreground       do not detach; log to stderr\n"
+		"  -l, --log-level LEVEL  error, warn, info or debug\n"
+		"  -s, --syslog           log to syslog even in the foreground\n"
+		"  -n, --check-config     parse the config and key files, then exit\n");
+}
+
+static void on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	struct agent *a = arg;
+	char err[512];
+
+	if (tls_load(a, err, sizeof(err))) {
+		log_err("reload failed, keeping the old certificates: %s", err);
+		return;
+	}
+	a->reloads++;
+	log_info("reloaded key, certificate, CA and CRL");
+	mesh_recheck_certs(a);
+}
+
+static void on_term(evutil_socket_t sig, short what, void *arg)
+{
+	struct agent *a = arg;
+
+	log_info("signal %d: shutting down", (int)sig);
+	event_base_loopexit(a->base, NULL);
+}
+
+static int setup_signals(struct agent *a)
+{
+	signal(SIGPIPE, SIG_IGN);
+	a->sig_hup = evsignal_new(a->base, SIGHUP, on_hup, a);
+	a->sig_term = evsignal_new(a->base, SIGTERM, on_term, a);
+	a->sig_int = evsignal_new(a->base, SIGINT, on_term, a);
+	if (!a->sig_hup || !a->sig_term || !a->sig_int)
+		return -1;
+	if (evsignal_add(a->sig_hup, NULL) || evsignal_add(a->sig_term, NULL) ||
+	    evsignal_add(a->sig_int, NULL))
+		return -1;
+	return 0;
+}
+
+static void teardown(struct agent *a)
+{
+	if (a->sig_hup)
+		event_free(a->sig_hup);
+	if (a->sig_term)
+		event_free(a->sig_term);
+	if (a->sig_int)
+		event_free(a->sig_int);
+	if (a->hb_timer)
+		event_free(a->hb_timer);
+	metrics_stop(a);
+	control_stop(a);
+	mesh_stop(a);
+	if (a->base)
+		event_base_free(a->base);
+	SSL_CTX_free(a->ssl_ctx);
+	EVP_PKEY_free(a->key);
+	X509_free(a->cert);
+	X509_CRL_free(a->crl);
+	config_free(&a->cfg);
+}
+
+int main(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "syslog", no_argument, NULL, 's' },
+		{ "check-config", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *level_opt = NULL;
+	bool foreground = false, use_syslog = false, check = false;
+	enum log_level level;
+	struct agent a;
+	char err[512];
+	int c, ret = 1;
+
+	memset(&a, 0, sizeof(a));
+	LIST_INIT(&a.conns);
+	while ((c = getopt_long(argc, argv, "c:fl:snh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			a.config_path = optarg;
+			break;
+		case 'f':
+			foreground = true;
+			break;
+		case 'l':
+			level_opt = optarg;
+			break;
+		case 's':
+			use_syslog = true;
+			break;
+		case 'n':
+			check = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!a.config_path || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (config_load(a.config_path, &a.cfg, err, sizeof(err))) {
+		fprintf(stderr, "synapsed: %s\n", err);
+		return 1;
+	}
+	if (log_parse_level(level_opt ? level_opt : a.cfg.log_level, &level)) {
+		fprintf(stderr, "synapsed: unknown log level\n");
+		goto out;
+	}
+	use_syslog = use_syslog || a.cfg.log_syslog || !foreground;
+	log_setup("synapsed", level, use_syslog);
+	if (tls_load(&a, err, sizeof(err))) {
+		log_err("%s", err);
+		if (!use_syslog || check)
+			fprintf(stderr, "synapsed: %s\n", err);
+		goto out;
+	}
+	if (check) {
+		printf("synapsed: %s: ok\n", a.config_path);
+		ret = 0;
+		goto out;
+	}
+	if (!foreground && daemon(0, 0)) {
+		log_err("daemon: %m");
+		goto out;
+	}
+	a.base = event_base_new();
+	if (!a.base || setup_signals(&a) || mesh_start(&a) ||
+	    heartbeat_start(&a) || control_start(&a) || metrics_start(&a)) {
+		log_err("startup failed");
+		goto out;
+	}
+	a.started_ms = now_realtime_ms();
+	log_info("synapsed %s ready (cluster %s)", a.cfg.node_id, a.cfg.cluster);
+	event_base_dispatch(a.base);
+	log_info("stopped");
+	ret = 0;
+out:
+	teardown(&a);
+	return ret;
+}

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0
+/* synctl node: the local synapsed's identity, uptime and counters. */
+#include <stdio.h>
+
+#include "agentctl.h"
+#include "output.h"
+#include "subcommands.h"
+
+static const char usage[] =
+	"Usage: synctl node [-j|--json] [-s|--socket PATH]\n"
+	"\n"
+	"Show the local synapsed: node id, cluster, listen address, public key,\n"
+	"certificate fingerprint, protocol versions, uptime, peer states and\n"
+	"counters (messages, heartbeats, refusals by reason).\n"
+	"The socket defaults to $SYNAPSE_SOCKET, else /run/synapse/synapsed.sock.\n";
+
+static const char *s(json_t *o, const char *k)
+{
+	const char *v = json_string_value(json_object_get(o, k));
+
+	return v ? v : "-";
+}
+
+static long long n(json_t *o, const char *k)
+{
+	return json_integer_value(json_object_get(o, k));
+}
+
+int node_main(int argc, char *argv[])
+{
+	json_t *reply, *peers, *ctr, *rej, *pv, *v;
+	const char *key;
+	int status;
+
+	if (agent_query(argc, argv, usage, "node", &reply, &status))
+		return status;
+	if (json_output)
+		return json_print(stdout, reply) < 0 ? SYNCTL_EXIT_FAIL : SYNCTL_EXIT_OK;
+	peers = json_object_get(reply, "peers");
+	ctr = json_object_get(reply, "counters");
+	rej = json_object_get(ctr, "rejected");
+	pv = json_object_get(reply, "protocol_version");
+	printf("node:        %s\n", s(reply, "node_id"));
+	printf("cluster:     %s\n", s(reply, "cluster"));
+	printf("listen:      %s\n", s(reply, "listen"));
+	printf("public key:  %s\n", s(reply, "public_key"));
+	printf("certificate: sha256 %s\n", s(reply, "cert_fingerprint"));
+	printf("protocol:    v%lld..v%lld\n", n(pv, "min"), n(pv, "max"));
+	printf("uptime:      %llds\n", n(reply, "uptime_s"));
+	printf("peers:       %lld configured, %lld up, %lld suspect, %lld down\n",
+	       n(peers, "configured"), n(peers, "up"), n(peers, "suspect"),
+	       n(peers, "down"));
+	printf("messages:    %lld received, %lld sent\n", n(ctr, "messages_rx"),
+	       n(ctr, "messages_tx"));
+	printf("heartbeats:  %lld received, %lld sent\n", n(ctr, "heartbeats_rx"),
+	       n(ctr, "heartbeats_tx"));
+	printf("refused:\n");
+	json_object_foreach(rej, key, v)
+		if (json_integer_value(v))
+			printf("  %-20s %lld\n", key, json_integer_value(v));
+	json_decref(reply);
+	return SYNCTL_EXIT_OK;
+}
