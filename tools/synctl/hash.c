@@ -151,7 +151,10 @@ static void hash_fd(struct ipc *ipc, int fd, struct synctl_hash_result *res)
 		cur_len = next_len;
 	}
 	if (!hr.reply.has_digest || (hr.reply.has_len && hr.reply.len != total)) {
-		set_result_error(res, -EPROTO, NULL, false);
+		res->err = EPROTO;
+		snprintf(res->msg, sizeof(res->msg),
+			 "%s: the module's reply lacks the digest or hashed %" PRIu64 " of %" PRIu64 " bytes",
+			 strerror(EPROTO), hr.reply.len, total);
 		goto out_free;
 	}
 	memcpy(res->digest, hr.reply.digest, sizeof(res->digest));
