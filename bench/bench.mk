@@ -58,7 +58,17 @@ $(BUILD)/bench/native/%: $(TOP)/bench/workloads/%.c $(TOP)/bench/native.c $(BENC
 	$(NATIVE_CC) -O2 -Wall -Wextra -Werror -I$(TOP)/examples/include -I$(TOP)/bench \
 		-DBENCH_N=$(call bench_n,$*) -o $@ $(TOP)/bench/native.c $<
 
-bench-build: $(BENCH_WASMS) $(BENCH_NATIVE)
+MEMTRACK_BENCH	:= $(BUILD)/bench/memtrack-bench
+
+$(MEMTRACK_BENCH): $(TOP)/bench/memtrack-bench.c $(PRIM_SRCS) $(PRIM_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< $(PRIM_SRCS) $(LDFLAGS) -lcrypto
+
+bench-build: $(BENCH_WASMS) $(BENCH_NATIVE) $(MEMTRACK_BENCH)
+
+# The cost of memory tracking and checkpoints, on their own.
+bench-memtrack: $(MEMTRACK_BENCH)
+	$(MEMTRACK_BENCH)
 
 # BENCH_REPS runs per engine and workload (median reported); BENCH_ARGS are
 # passed to bench/run-bench (e.g. --only fib,sieve --no-wabt).
@@ -67,5 +77,7 @@ bench: bench-build
 	$(TOP)/bench/run-bench --build $(BUILD) --reps $(BENCH_REPS) \
 		--json $(BUILD)/bench/results.json \
 		$(foreach w,$(BENCH_WORKLOADS),--workload $(w)) $(BENCH_ARGS)
+	@echo "# memory tracking (bench/memtrack-bench.c)"
+	@$(MEMTRACK_BENCH)
 
-.PHONY: examples bench bench-build
+.PHONY: examples bench bench-build bench-memtrack

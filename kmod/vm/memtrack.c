@@ -176,12 +176,46 @@ static int base_reserve(struct svm_memtrack *mt, uint32_t n)
 	return 0;
 }
 
+/*
+ * Page copies are recycled through a small free list (linked through the
+ * pages themselves): in the steady state every checkpoint frees, by folding,
+ * about as many pages as it copies, and reusing them saves an allocation and
+ * its zeroing per page.
+ */
+static uint8_t *page_get(struct svm_memtrack *mt)
+{
+	uint8_t *pg = mt->pool;
+
+	if (!pg)
+		return svm_alloc(SVM_PAGE_SIZE);
+	memcpy(&mt->pool, pg, sizeof(mt->pool));
+	mt->npool--;
+	return pg;
+}
+
+static void page_put(struct svm_memtrack *mt, uint8_t *pg)
+{
+	if (mt->npool >= SVM_MT_POOL_PAGES) {
+		svm_free(pg);
+		return;
+	}
+	memcpy(pg, &mt->pool, sizeof(mt->pool));
+	mt->pool = pg;
+	mt->npool++;
+}
+
+static void pool_drain(struct svm_memtrack *mt)
+{
+	while (mt->pool)
+		svm_free(page_get(mt));
+}
+
 static void snap_free(struct svm_memtrack *mt, struct svm_mt_snap *s)
 {
 	uint32_t i;
 
 	for (i = 0; i < s->count; i++)
-		svm_free(s->pg[i]);
+		page_put(mt, s->pg[i]);
 	mt->held_pages -= s->count;
 	svm_vfree(s->idx);
 	svm_vfree(s->pg);
@@ -198,7 +232,7 @@ static void fold_oldest(struct svm_memtrack *mt)
 		uint32_t p = s->idx[i];
 
 		if (mt->base[p]) {
-			svm_free(mt->base[p]);
+			page_put(mt, mt->base[p]);
 			mt->held_pages--;
 		}
 		mt->base[p] = s->pg[i];
@@ -246,6 +280,7 @@ void svm_memtrack_destroy(struct svm_memtrack *mt)
 			snap_free(mt, &mt->snaps[i]);
 	for (i = 0; i < mt->base_cap; i++)
 		svm_free(mt->base[i]);
+	pool_drain(mt);
 	svm_free(mt->snaps);
 	svm_vfree(mt->base);
 	svm_vfree(mt->work);
@@ -266,7 +301,7 @@ size_t svm_memtrack_bytes(const struct svm_memtrack *mt)
 	for (i = 0; i < mt->nsnaps; i++)
 		n += (size_t)mt->snaps[i].count *
 		     (sizeof(*mt->snaps[i].idx) + sizeof(*mt->snaps[i].pg));
-	return n + mt->held_pages * SVM_PAGE_SIZE;
+	return n + (mt->held_pages + mt->npool) * SVM_PAGE_SIZE;
 }
 
 void svm_memtrack_dirty_range(struct svm_memtrack *mt, uint64_t addr,
@@ -365,7 +400,7 @@ static int snap_alloc(struct svm_memtrack *mt, struct svm_mt_snap *s,
 	if (!s->idx || !s->pg)
 		goto out_free;
 	for (i = 0; i < count; i++) {
-		s->pg[i] = svm_alloc(SVM_PAGE_SIZE);
+		s->pg[i] = page_get(mt);
 		if (!s->pg[i])
 			goto out_free;
 		s->count++;

@@ -29,7 +29,8 @@
  * two); keep+1 snapshots of the pages written in their interval plus a base
  * holding at most one copy of each page, so at most (keep + 1) x the memory
  * size in page copies in the worst case (every page written every interval;
- * keep + 2 for a moment while a checkpoint folds the oldest).
+ * keep + 2 for a moment while a checkpoint folds the oldest), plus up to
+ * SVM_MT_POOL_PAGES free copies kept for reuse.
  * Not thread-safe: one task, one thread at a time.
  */
 #ifndef SYNAPSE_VM_MEMTRACK_H
@@ -94,7 +95,12 @@ struct svm_memtrack {
 	uint8_t **base;
 	uint32_t base_cap;
 	size_t held_pages;		/* page copies in snaps and base */
+	uint8_t *pool;			/* free page copies, for reuse */
+	uint32_t npool;			/* at most SVM_MT_POOL_PAGES */
 };
+
+/* Free page copies kept for reuse (1 MiB). */
+#define SVM_MT_POOL_PAGES	256
 
 int svm_memtrack_init(struct svm_memtrack *mt, uint32_t max_pages,
 		      uint32_t keep);
