@@ -36,6 +36,11 @@ $(BUILD)/examples/%.wasm: $(TOP)/examples/%.c $(EXAMPLE_HDRS)
 examples: $(EXAMPLE_WASMS)
 USER_PROGS	+= $(EXAMPLE_WASMS)
 
+# Suite "examples": each task on the userspace engine (skipped without synvm).
+run-examples: $(EXAMPLE_WASMS)
+	@BUILD=$(BUILD) $(TOP)/selftests/examples/run-examples
+CHECK_SUITES	+= examples
+
 # --- benchmarks ----------------------------------------------------------------
 # name:n — n sized so native clang -O2 takes roughly 10-30 ms here.
 BENCH_WORKLOADS	:= fib:33 sieve:8 sha256:96 mix64:3000 matmul:24 coremark:3000
@@ -80,4 +85,4 @@ bench: bench-build
 	@echo "# memory tracking (bench/memtrack-bench.c)"
 	@$(MEMTRACK_BENCH)
 
-.PHONY: examples bench bench-build bench-memtrack
+.PHONY: examples run-examples bench bench-build bench-memtrack
