@@ -363,7 +363,7 @@ static uint64_t eval_cexpr(struct svm_instance *in, const struct svm_cexpr *e)
 	case 0x42:
 		return e->val;
 	case 0xd2:
-		return (uint64_t)(uintptr_t)in->funcs[e->idx];
+		return (uint64_t)in->funcs[e->idx]->addr + 1;
 	case 0x23:
 		return in->globals[e->idx]->val;
 	default:
@@ -530,10 +530,11 @@ struct svm_instance *svm_instantiate(struct svm_store *s,
 		return NULL;
 	code = init_segments(in, err);
 	if (code) {
+		err->trap = code;
 		*trapped = true;
 		return NULL;
 	}
-	if (m->has_start) {
+	if (m->has_start && ex) {
 		if (svm_exec_start(ex, in->funcs[m->start], NULL, 0,
 				   ex->fuel_limit ? ex->fuel_limit : UINT64_MAX / 4) ||
 		    svm_exec_run(ex, 0) != SVM_RUN_DONE ||
@@ -618,9 +619,11 @@ int svm_exec_start(struct svm_exec *ex, struct svm_funcinst *fi,
 
 	if (nargs != t->nparams)
 		return -1;
-	ex->fuel_limit = fuel;
-	ex->fuel_used = 0;
-	ex->next_cp = ex->cp_every;
+	if (!ex->keep_fuel) {
+		ex->fuel_limit = fuel;
+		ex->fuel_used = 0;
+		ex->next_cp = ex->cp_every;
+	}
 	ex->status = SYNAPSE_STATUS_RUNNING;
 	ex->code = 0;
 	ex->nframes = 0;
@@ -686,6 +689,7 @@ static int do_host_call(struct svm_exec *ex)
 	st = fi->host(ex, fi, ap, ex->host_args, &code);
 	svm_free(heap);
 	ex->host_fi = NULL;
+	ex->last_host = fi;
 	if (st) {
 		end_run(ex, st, code);
 		return st;

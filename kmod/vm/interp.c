@@ -36,13 +36,6 @@ static bool charge_slow(struct svm_exec *ex, int64_t fuel, uint64_t n)
 	return true;
 }
 
-uint64_t svm_funcref_addr(uint64_t ref)
-{
-	const struct svm_funcinst *fi = (const void *)(uintptr_t)ref;
-
-	return fi ? (uint64_t)fi->addr + 1 : 0;
-}
-
 static inline uint32_t rotl32(uint32_t x, uint32_t n)
 {
 	n &= 31;
@@ -86,7 +79,7 @@ static int table_init(struct svm_instance *in, struct svm_table *t,
 		uint64_t v = 0;
 
 		if (e->op == 0xd2)
-			v = (uint64_t)(uintptr_t)in->funcs[e->idx];
+			v = (uint64_t)in->funcs[e->idx]->addr + 1;
 		else if (e->op == 0x23)
 			v = in->globals[e->idx]->val;
 		t->elems[d + i] = v;
@@ -256,9 +249,9 @@ L_call_indirect: {
 
 	if (i >= t->size)
 		TRAP(SYNAPSE_TRAP_TABLE_OOB);
-	callee = (struct svm_funcinst *)(uintptr_t)t->elems[i];
-	if (!callee)
+	if (!t->elems[i])
 		TRAP(SYNAPSE_TRAP_NULL_FUNC);
+	callee = inst->store->funcs[t->elems[i] - 1];
 	if (callee->type_id != inst->type_ids[ip[1].u])
 		TRAP(SYNAPSE_TRAP_SIG_MISMATCH);
 	nfp = (uint64_t *)((char *)fp + ip[4].i);
@@ -344,7 +337,7 @@ L_elem_drop:
 	inst->elem_dropped[ip[1].u] = 1;
 	NEXT(2);
 L_ref_func:
-	R(2) = (uint64_t)(uintptr_t)inst->funcs[ip[1].u];
+	R(2) = (uint64_t)inst->funcs[ip[1].u]->addr + 1;
 	NEXT(3);
 L_memory_size:
 	R(1) = memory->pages;

@@ -114,6 +114,13 @@ int svm_memtrack_restore(struct svm_memtrack *mt, uint64_t seq, uint8_t *mem,
 /* Bytes currently allocated by the tracker (tests, limits, docs). */
 size_t svm_memtrack_bytes(const struct svm_memtrack *mt);
 
+/*
+ * Known-answer test of the hash contract (encoding + memory root vectors of
+ * Documentation/hashes.md): 0, -SVM_EIO on a wrong answer, -SVM_ENOMEM.
+ * Meant to run once at module load / library start in both builds.
+ */
+int svm_memtrack_selftest(void);
+
 void svm_memtrack_dirty_range(struct svm_memtrack *mt, uint64_t addr,
 			      uint64_t len);
 

@@ -53,6 +53,7 @@ struct svm_error {
 	int func;		/* function index, -1 if none */
 	bool profile;		/* valid Wasm, but outside the profile */
 	bool link;		/* instantiation: import/link failure */
+	int trap;		/* instantiation: trap code of a segment */
 	char msg[200];
 };
 
@@ -197,7 +198,7 @@ struct svm_table {
 	uint8_t type;
 	uint32_t size, max;
 	bool has_max;
-	uint64_t *elems;	/* refs: 0 null, funcref: funcinst pointer */
+	uint64_t *elems;	/* refs: 0 null, else store address + 1 */
 };
 
 struct svm_global {
@@ -272,7 +273,7 @@ struct svm_global *svm_store_global(struct svm_store *s, uint8_t type,
 /*
  * Instantiate: imports[] resolved by the embedder, one per module import
  * in order (type-checked here). Runs segment init and the start function
- * with ex. Returns NULL with err set; *trapped tells a trap during
+ * with ex (not at all if ex is NULL). Returns NULL with err set; *trapped tells a trap during
  * initialisation (uninstantiable) from a link error.
  */
 struct svm_instance *svm_instantiate(struct svm_store *s,
@@ -322,6 +323,7 @@ struct svm_exec {
 	uint64_t cp_every, next_cp;	/* checkpoint every N fuel (0: never) */
 	svm_checkpoint_fn checkpoint;
 	void *owner;			/* task.c */
+	bool keep_fuel;			/* svm_exec_start() keeps the account */
 
 	/* end state */
 	int status, code;
@@ -329,6 +331,7 @@ struct svm_exec {
 	/* pending host call (SVM_RUN_HOST) */
 	struct svm_funcinst *host_fi;
 	uint64_t *host_args;
+	struct svm_funcinst *last_host;	/* the host call just made */
 };
 
 int svm_exec_init(struct svm_exec *ex, uint32_t stack_slots,
@@ -354,6 +357,5 @@ void svm_set_error(struct svm_error *err, uint32_t off, const char *fmt, ...)
 bool svm_memory_grow(struct svm_memory *mem, uint32_t delta, uint32_t *old);
 bool svm_table_grow(struct svm_table *t, uint32_t delta, uint64_t init,
 		    uint32_t limit, uint32_t *old);
-uint64_t svm_funcref_addr(uint64_t ref);
 
 #endif /* SYNAPSE_VM_SVM_H */

@@ -33,7 +33,7 @@ $(SYNVM): $(wildcard $(TOP)/tools/synvm/*.c) $(wildcard $(TOP)/tools/synvm/*.h) 
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(SVM_LIB) $(LDFLAGS) $(SVM_LIBS) -ljansson
 
-USER_PROGS	+= $(SVM_LIB) $(SPECRUN)
+USER_PROGS	+= $(SYNVM) $(SPECRUN)
 
 include $(TOP)/selftests/spec/spec.mk
 
