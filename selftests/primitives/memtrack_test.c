@@ -107,6 +107,11 @@ TEST(vectors)
 	free(mem);
 }
 
+TEST(selftest_passes)
+{
+	EXPECT_EQ(0, svm_memtrack_selftest());
+}
+
 TEST(zero_leaf_vector)
 {
 	struct svm_memtrack mt;
