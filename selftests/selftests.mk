@@ -23,3 +23,15 @@ selftests-kmod: $(KSELFTEST_BINS)
 USER_PROGS += $(KSELFTEST_BINS)
 
 .PHONY: selftests-kmod
+
+# Helpers for the shell selftests in selftests/vm/ (run in the VM).
+VMTEST_TOOLS	:= $(BUILD)/selftests/vm/synl-tool
+
+$(BUILD)/selftests/vm/synl-tool: selftests/vm/synl-tool.c $(KSELFTEST_DIR)/synl.o $(KSELFTEST_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< $(KSELFTEST_DIR)/synl.o $(LDFLAGS) -lmnl
+
+selftests-vm-tools: $(VMTEST_TOOLS)
+USER_PROGS += $(VMTEST_TOOLS)
+
+.PHONY: selftests-vm-tools
