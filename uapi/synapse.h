@@ -4,8 +4,15 @@
  *
  * Family name: SYNAPSE_GENL_NAME ("synapse"), version SYNAPSE_GENL_VERSION.
  * The family is netns-aware: every object belongs to the network namespace
- * of the socket that created it. Every error carries an extack message, and
- * a bad attribute is pointed at (NLMSGERR_ATTR_OFFS).
+ * of the socket that created it, and privilege means CAP_NET_ADMIN in the
+ * user namespace that owns that netns.
+ *
+ * Requests are validated strictly: an attribute a command does not take
+ * (including a reply-only one), an attribute of the wrong length, and a
+ * non-zero genlmsghdr.reserved are refused with -EINVAL. Every error carries
+ * an extack message (NLMSGERR_ATTR_MSG; set NETLINK_EXT_ACK on the socket),
+ * a bad attribute is pointed at (NLMSGERR_ATTR_OFFS) and a missing one named
+ * (NLMSGERR_ATTR_MISS_TYPE). Unknown commands get -EOPNOTSUPP.
  *
  * SYNAPSE_CMD_GET_INFO
  * --------------------
@@ -40,18 +47,32 @@
  *
  * Larger payloads stream: every request but the last sets
  * SYNAPSE_HASH_F_MORE; the kernel keeps one partial hash per netlink socket
- * (port id) until the request without SYNAPSE_HASH_F_MORE, which replies with
- * the digest of the whole stream. Requests with SYNAPSE_HASH_F_MORE only ack.
- * Because a stream pins kernel memory between requests, SYNAPSE_HASH_F_MORE
- * needs CAP_NET_ADMIN in the netns's user namespace (-EPERM otherwise). A
- * stream is dropped when its socket closes, and is limited to
- * SYNAPSE_HASH_MAX bytes in all (-EFBIG); at most SYNAPSE_HASH_STREAMS_MAX
- * streams are open per netns (-EBUSY). SYNAPSE_HASH_F_ABORT drops the
- * socket's stream.
+ * (netns, port id) until the request without SYNAPSE_HASH_F_MORE, which
+ * replies with the digest and length of the whole stream. Requests with
+ * SYNAPSE_HASH_F_MORE only ack (set NLM_F_ACK to see it). Because a stream
+ * pins kernel memory between requests, SYNAPSE_HASH_F_MORE needs
+ * CAP_NET_ADMIN (-EPERM otherwise); the final request needs nothing. A
+ * stream is dropped when its socket closes, when its netns goes away, on
+ * SYNAPSE_HASH_F_ABORT (no DATA needed; acks whether or not a stream was
+ * open), and on any error in a stream request (-EFBIG, -ENOMEM, crypto
+ * errors) so a client never continues a stream that missed a chunk; a
+ * request refused by validation leaves it alone. A stream holds at most
+ * SYNAPSE_HASH_MAX bytes (-EFBIG); at most SYNAPSE_HASH_STREAMS_MAX streams
+ * are open per netns and 1024 in all (-EBUSY). Requests on one socket are
+ * meant to be sequential: concurrent senders on one socket share its stream.
  *
- * Errors: -EINVAL bad attribute (with extack), -EOPNOTSUPP unknown flag bit,
- * -ERANGE DATA longer than SYNAPSE_HASH_CHUNK_MAX, -EPERM, -EFBIG, -EBUSY,
- * -ENOMEM.
+ * Errors of HASH:
+ *    -EINVAL      DATA missing, wrong attribute or length, ABORT with MORE
+ *    -ERANGE      DATA longer than SYNAPSE_HASH_CHUNK_MAX
+ *    -EOPNOTSUPP  a flag bit outside __SYNAPSE_HASH_F_ALL (a newer client)
+ *    -EPERM       SYNAPSE_HASH_F_MORE without CAP_NET_ADMIN
+ *    -EFBIG       the stream would exceed SYNAPSE_HASH_MAX (stream dropped)
+ *    -EBUSY       too many open streams (none opened)
+ *    -ENOMEM      out of memory
+ *
+ * Limits: SYNAPSE_HASH_CHUNK_MAX keeps a request with its headers within
+ * the u16 nla_len and one 64 KiB netlink message; the reply of every
+ * command fits one message (NLMSG_GOODSIZE), so there are no dumps yet.
  */
 #ifndef _UAPI_SYNAPSE_H
 #define _UAPI_SYNAPSE_H
