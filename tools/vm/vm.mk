@@ -15,7 +15,8 @@ WARNMOD		:= $(WARNMOD_DIR)/warnmod.ko
 
 CHECK_SUITES	+= vm vm-selftest
 
-run-vm: kmod selftests-kmod selftests-vm-tools
+# user: the in-VM scripts use every program (synctl, ...), not only ours.
+run-vm: kmod user
 	@mkdir -p $(BUILD)/vm
 	@rm -f $(BUILD)/vm/vm-suite.result
 	@$(VM_RUN) --log $(BUILD)/vm/vm-suite.log --result $(BUILD)/vm/vm-suite.result \
