@@ -6,6 +6,8 @@
  * order: frame size, decoding, sender = certificate identity, receiver,
  * signature, protocol version, replay window, type.
  */
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,8 +191,15 @@ static void conn_tls_up(struct conn *c)
 {
 	struct agent *a = c->agent;
 	X509 *cert = SSL_get1_peer_certificate(bufferevent_openssl_get_ssl(c->bev));
+	evutil_socket_t fd = bufferevent_getfd(c->bev);
 	struct peer *p;
+	int one = 1;
 
+	/* heartbeats are small and RTT-sensitive: no Nagle delay */
+	if (fd >= 0)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* from here on a REFUSE can tell the peer why */
+	c->state = CONN_HELLO;
 	if (!cert) {
 		conn_refuse(c, REJ_TLS, "no peer certificate");
 		return;
@@ -223,7 +232,6 @@ static void conn_tls_up(struct conn *c)
 		}
 		c->peer = p;
 	}
-	c->state = CONN_HELLO;
 	send_hello(c);
 }
 
@@ -407,9 +415,13 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
 		e = bufferevent_get_openssl_error(bev);
 		if (what & BEV_EVENT_TIMEOUT)
 			conn_reject(c, REJ_TLS, "handshake timeout");
-		else if (c->outbound && (!e || ERR_GET_LIB(e) == ERR_LIB_SYS) &&
-			 tls_failure_reason(ssl) == REJ_TLS)
-			/* TCP-level failure: the peer is not there (yet) */
+		else if (c->outbound && tls_failure_reason(ssl) == REJ_TLS &&
+			 (!ERR_GET_LIB(e) || ERR_GET_LIB(e) == ERR_LIB_SYS))
+			/*
+			 * No TLS-level error (libevent reports a bare
+			 * SSL_ERROR_SYSCALL): TCP failed, the peer is not
+			 * there (yet). Not a refusal.
+			 */
 			log_debug("connect to %s failed", c->remote);
 		else
 			conn_reject(c, tls_failure_reason(ssl), "TLS handshake failed: %s",
