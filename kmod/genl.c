@@ -18,6 +18,7 @@
 #include "sha256.h"
 #include "stream.h"
 #include "genl.h"
+#include "cap.h"
 
 
 static struct genl_family synapse_genl_family;
@@ -211,6 +212,13 @@ static const struct genl_ops synapse_genl_ops[] = {
 		.policy = synapse_hash_policy,
 		.maxattr = ARRAY_SIZE(synapse_hash_policy) - 1,
 		/* Unprivileged; streaming is checked in the handler. */
+	},
+	{
+		.cmd = SYNAPSE_CMD_CAP_CHECK,
+		.doit = synapse_cap_check_doit,
+		.policy = synapse_cap_policy,
+		.maxattr = SYNAPSE_CAP_POLICY_MAXATTR,
+		.flags = GENL_UNS_ADMIN_PERM,
 	},
 };
 

@@ -93,6 +93,18 @@ enum synapse_cmd {
 	SYNAPSE_CMD_UNSPEC,
 	SYNAPSE_CMD_GET_INFO,
 	SYNAPSE_CMD_HASH,
+	SYNAPSE_CMD_CAP_CHECK,
+	SYNAPSE_CMD_MODULE_ADD,
+	SYNAPSE_CMD_MODULE_DEL,
+	SYNAPSE_CMD_MODULE_GET,
+	SYNAPSE_CMD_TASK_START,
+	SYNAPSE_CMD_TASK_GET,
+	SYNAPSE_CMD_TASK_KILL,
+	SYNAPSE_CMD_TASK_DEL,
+	SYNAPSE_CMD_TASK_OUTPUT,
+	SYNAPSE_CMD_TASK_CHECKPOINTS,
+	SYNAPSE_CMD_TASK_REPLAY,
+	SYNAPSE_CMD_TASK_DONE,		/* event on SYNAPSE_MCGRP_EVENTS only */
 
 	__SYNAPSE_CMD_MAX
 };
@@ -120,6 +132,10 @@ enum synapse_attr {
 	SYNAPSE_A_HASH_LEN,
 	SYNAPSE_A_INFO_HASH_STREAMS_MAX,
 	SYNAPSE_A_INFO_HASH_STREAMS,
+	SYNAPSE_A_CAP_ID,
+	SYNAPSE_A_CAP_JOB_ID,
+	SYNAPSE_A_CAP_VERDICT,
+	SYNAPSE_A_CAP_ENFORCED,
 
 	__SYNAPSE_A_LAST
 };
@@ -138,5 +154,186 @@ enum synapse_limit_attr {
 	__SYNAPSE_A_LIMIT_LAST
 };
 #define SYNAPSE_A_LIMIT_MAX (__SYNAPSE_A_LIMIT_LAST - 1)
+
+/*
+ * Modules and tasks
+ * =================
+ *
+ * These commands have their own attribute spaces (enum synapse_module_attr,
+ * enum synapse_task_attr), like ethtool's per-message enums. Every object
+ * lives in the network namespace of the socket that created it; another
+ * netns never sees it (-ENOENT). Mutating commands need CAP_NET_ADMIN in the
+ * netns's user namespace (GENL_UNS_ADMIN_PERM, -EPERM); GET, OUTPUT and
+ * CHECKPOINTS are unprivileged.
+ *
+ * SYNAPSE_CMD_MODULE_ADD (admin)
+ * ------------------------------
+ *    SYNAPSE_A_MODULE_DATA: NLA_BINARY, repeated: the module's bytes are
+ *                           the concatenation of every DATA attribute in
+ *                           message order (one attribute holds at most
+ *                           SYNAPSE_MODULE_CHUNK_MAX bytes)
+ * The module is decoded, validated against the deterministic profile and
+ * compiled. A validation error is -EINVAL with an extack message naming the
+ * byte offset ("offset 0x1c: ..."). Modules are content-addressed: adding a
+ * module already present costs nothing and replies with its id again.
+ * Reply: SYNAPSE_A_MODULE_ID, SYNAPSE_A_MODULE_SIZE, and the flag
+ * SYNAPSE_A_MODULE_EXISTED when it was already there.
+ *
+ * SYNAPSE_CMD_MODULE_DEL (admin)
+ * ------------------------------
+ *    SYNAPSE_A_MODULE_ID: 32 bytes, required
+ * -EBUSY while a task (running or finished, until TASK_DEL) uses it.
+ *
+ * SYNAPSE_CMD_MODULE_GET
+ * ----------------------
+ * With SYNAPSE_A_MODULE_ID: that module. As a dump (NLM_F_DUMP): every
+ * module of the netns, restartable. Each reply:
+ *    SYNAPSE_A_MODULE_ID, SYNAPSE_A_MODULE_SIZE: NLA_U64 bytes,
+ *    SYNAPSE_A_MODULE_USERS: NLA_U32 tasks holding it,
+ *    SYNAPSE_A_MODULE_FUNCS: NLA_U32 functions (imports included),
+ *    SYNAPSE_A_MODULE_EXPORTS: NLA_U32 exports
+ *
+ * SYNAPSE_CMD_TASK_START (admin)
+ * ------------------------------
+ *    SYNAPSE_A_TASK_MODULE_ID: 32 bytes, required
+ *    SYNAPSE_A_TASK_ENTRY: NLA_NUL_STRING, exported function, default "run"
+ *    SYNAPSE_A_TASK_INPUT: NLA_BINARY, repeated like MODULE_DATA
+ *    SYNAPSE_A_TASK_JOB_ID, SYNAPSE_A_TASK_JOB_TASK_ID: NLA_U64, labels
+ *        handed to the capability checkpoint (uapi/synapse_cap.h)
+ *    SYNAPSE_A_TASK_CAP_ID: 32 bytes, the capability id (default zeros)
+ *    SYNAPSE_A_TASK_FUEL .. SYNAPSE_A_TASK_KEEP: limits, each optional; the
+ *        defaults are the engine's (Documentation/operations.md) so that a
+ *        task started with none hashes like `synvm run` with none
+ * The task is instantiated at once (link errors and a missing entry are
+ * -EINVAL with extack; a trap in the start function is a finished task) and
+ * queued. Reply: SYNAPSE_A_TASK_ID (NLA_U64), the kernel's id for it.
+ * -ENOSPC: a per-netns limit (tasks, task memory budget) is reached;
+ * -ERANGE: a limit above the module's maximum (extack names it).
+ *
+ * SYNAPSE_CMD_TASK_GET
+ * --------------------
+ * With SYNAPSE_A_TASK_ID: that task; as a dump: every task of the netns in
+ * id order, restartable. Each reply (and each SYNAPSE_CMD_TASK_DONE event):
+ *    SYNAPSE_A_TASK_ID, SYNAPSE_A_TASK_MODULE_ID, SYNAPSE_A_TASK_ENTRY,
+ *    SYNAPSE_A_TASK_JOB_ID, SYNAPSE_A_TASK_JOB_TASK_ID,
+ *    SYNAPSE_A_TASK_STATUS: NLA_U32, enum synapse_status (QUEUED and
+ *        RUNNING while in flight; uapi/synapse_abi.h)
+ *    SYNAPSE_A_TASK_CODE: NLA_S32, trap or abort code
+ *    SYNAPSE_A_TASK_FUEL_USED: NLA_U64
+ *    SYNAPSE_A_TASK_INPUT_HASH: 32 bytes
+ *    SYNAPSE_A_TASK_TRACE_HASH, SYNAPSE_A_TASK_OUTPUT_HASH: 32 bytes, once
+ *        finished
+ *    SYNAPSE_A_TASK_OUTPUT_LEN: NLA_U64, once finished
+ *    SYNAPSE_A_TASK_CHECKPOINTS: NLA_U64, checkpoints taken, once finished
+ *    SYNAPSE_A_TASK_REPLAY_OF, SYNAPSE_A_TASK_REPLAY_SEQ: NLA_U64, for a
+ *        replay: the original task and the checkpoint it started from
+ *    SYNAPSE_A_TASK_REPLAYABLE: NLA_FLAG, the engine state is held (the
+ *        task can be replayed)
+ *
+ * SYNAPSE_CMD_TASK_KILL (admin)
+ * -----------------------------
+ *    SYNAPSE_A_TASK_ID: required
+ * A queued or running task ends with SYNAPSE_STATUS_KILLED at its next slice
+ * boundary (the DONE event follows). Killing a finished task is a no-op.
+ *
+ * SYNAPSE_CMD_TASK_DEL (admin)
+ * ----------------------------
+ *    SYNAPSE_A_TASK_ID: required
+ * Frees a finished task: output, checkpoints and engine state. -EBUSY while
+ * it is queued or running.
+ *
+ * SYNAPSE_CMD_TASK_OUTPUT
+ * -----------------------
+ *    SYNAPSE_A_TASK_ID: required
+ *    SYNAPSE_A_TASK_OUTPUT_OFFSET: NLA_U64, default 0
+ * Reply: SYNAPSE_A_TASK_OUTPUT_LEN (the whole output's length) and
+ * SYNAPSE_A_TASK_OUTPUT_DATA, at most SYNAPSE_TASK_OUTPUT_CHUNK bytes from
+ * the offset (empty at or past the end). Read large outputs in a loop.
+ * -EBUSY while the task is in flight.
+ *
+ * SYNAPSE_CMD_TASK_CHECKPOINTS (dump)
+ * -----------------------------------
+ *    SYNAPSE_A_TASK_ID: required
+ * One message per checkpoint the finished task took, in order:
+ *    SYNAPSE_A_TASK_ID, SYNAPSE_A_TASK_CP_SEQ: NLA_U64,
+ *    SYNAPSE_A_TASK_CP_DIGEST: 32 bytes, the state digest,
+ *    SYNAPSE_A_TASK_CP_KEPT: NLA_FLAG, a rollback point (REPLAY may start
+ *        here)
+ *
+ * SYNAPSE_CMD_TASK_REPLAY (admin)
+ * -------------------------------
+ *    SYNAPSE_A_TASK_ID: the finished task, required
+ *    SYNAPSE_A_TASK_REPLAY_SEQ: a kept checkpoint, required
+ * Rolls the task's engine state back to that checkpoint and runs it again as
+ * a new task (reply: its SYNAPSE_A_TASK_ID). The new task takes over the
+ * engine state: the original keeps its results, output and checkpoint list
+ * but is no longer replayable. A correct engine ends the replay with the
+ * original's trace and output hashes.
+ *
+ * SYNAPSE_CMD_TASK_DONE (multicast group SYNAPSE_MCGRP_EVENTS)
+ * -------------------------------------------------------------
+ * Sent once per task when it finishes, in the task's netns, with the
+ * attributes of TASK_GET. Tasks ended by netns teardown or module unload
+ * send none.
+ */
+#define SYNAPSE_MCGRP_EVENTS		"events"
+#define SYNAPSE_MODULE_CHUNK_MAX	(60 * 1024)
+#define SYNAPSE_TASK_INPUT_CHUNK_MAX	(60 * 1024)
+#define SYNAPSE_TASK_OUTPUT_CHUNK	(60 * 1024)
+#define SYNAPSE_TASK_ENTRY_MAX		255
+
+enum synapse_module_attr {
+	SYNAPSE_A_MODULE_UNSPEC,
+	SYNAPSE_A_MODULE_PAD,
+	SYNAPSE_A_MODULE_ID,		/* 32 bytes: SHA-256 of the bytes */
+	SYNAPSE_A_MODULE_DATA,		/* binary, repeated */
+	SYNAPSE_A_MODULE_SIZE,		/* u64 */
+	SYNAPSE_A_MODULE_USERS,		/* u32 */
+	SYNAPSE_A_MODULE_FUNCS,		/* u32 */
+	SYNAPSE_A_MODULE_EXPORTS,	/* u32 */
+	SYNAPSE_A_MODULE_EXISTED,	/* flag */
+
+	__SYNAPSE_A_MODULE_LAST
+};
+#define SYNAPSE_A_MODULE_MAX (__SYNAPSE_A_MODULE_LAST - 1)
+
+enum synapse_task_attr {
+	SYNAPSE_A_TASK_UNSPEC,
+	SYNAPSE_A_TASK_PAD,
+	SYNAPSE_A_TASK_ID,		/* u64, the kernel's task id */
+	SYNAPSE_A_TASK_MODULE_ID,	/* 32 bytes */
+	SYNAPSE_A_TASK_ENTRY,		/* string */
+	SYNAPSE_A_TASK_INPUT,		/* binary, repeated */
+	SYNAPSE_A_TASK_JOB_ID,		/* u64 */
+	SYNAPSE_A_TASK_JOB_TASK_ID,	/* u64 */
+	SYNAPSE_A_TASK_CAP_ID,		/* 32 bytes */
+	SYNAPSE_A_TASK_FUEL,		/* u64, fuel limit */
+	SYNAPSE_A_TASK_MEMORY_PAGES,	/* u32, 64 KiB pages */
+	SYNAPSE_A_TASK_TABLE_SIZE,	/* u32, entries per table */
+	SYNAPSE_A_TASK_VALUE_STACK,	/* u32, 8-byte slots */
+	SYNAPSE_A_TASK_CALL_DEPTH,	/* u32, frames */
+	SYNAPSE_A_TASK_OUTPUT_MAX,	/* u32, output bytes */
+	SYNAPSE_A_TASK_CHECKPOINT_EVERY,/* u64, fuel between checkpoints */
+	SYNAPSE_A_TASK_KEEP,		/* u32, kept rollback points */
+	SYNAPSE_A_TASK_STATUS,		/* u32, enum synapse_status */
+	SYNAPSE_A_TASK_CODE,		/* s32 */
+	SYNAPSE_A_TASK_FUEL_USED,	/* u64 */
+	SYNAPSE_A_TASK_INPUT_HASH,	/* 32 bytes */
+	SYNAPSE_A_TASK_TRACE_HASH,	/* 32 bytes */
+	SYNAPSE_A_TASK_OUTPUT_HASH,	/* 32 bytes */
+	SYNAPSE_A_TASK_OUTPUT_LEN,	/* u64 */
+	SYNAPSE_A_TASK_OUTPUT_OFFSET,	/* u64 */
+	SYNAPSE_A_TASK_OUTPUT_DATA,	/* binary */
+	SYNAPSE_A_TASK_CHECKPOINTS,	/* u64 */
+	SYNAPSE_A_TASK_CP_SEQ,		/* u64 */
+	SYNAPSE_A_TASK_CP_DIGEST,	/* 32 bytes */
+	SYNAPSE_A_TASK_CP_KEPT,		/* flag */
+	SYNAPSE_A_TASK_REPLAY_OF,	/* u64 */
+	SYNAPSE_A_TASK_REPLAY_SEQ,	/* u64 */
+	SYNAPSE_A_TASK_REPLAYABLE,	/* flag */
+
+	__SYNAPSE_A_TASK_LAST
+};
+#define SYNAPSE_A_TASK_MAX (__SYNAPSE_A_TASK_LAST - 1)
 
 #endif /* _UAPI_SYNAPSE_H */
