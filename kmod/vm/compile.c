@@ -75,6 +75,9 @@ struct comp {
 	int64_t fuel_cell;		/* cost cell of the current block */
 	uint32_t ins_off;		/* offset of the instruction at hand */
 	int64_t last_dst;		/* peephole: dst cell of the last op */
+	int64_t last_op;		/* its op cell */
+	int last_cmp;			/* its SVM_OP_ if a compare, else -1 */
+	bool last_add;			/* it is an i32.add */
 	uint32_t last_end;
 	uint32_t last_h;
 	uint32_t nlazy_locals;
@@ -128,6 +131,9 @@ static void emit_op(struct comp *c, enum svm_op op)
 		return;
 	if (!grow(c, (void **)&c->code, &c->ccode, c->ncode + 1, sizeof(*c->code)))
 		return;
+	c->last_op = c->ncode;
+	c->last_cmp = -1;
+	c->last_add = op == SVM_OP_i32_add;
 	c->code[c->ncode++].op = c->ops[op];
 }
 
@@ -547,6 +553,9 @@ static void op_binary(struct comp *c, enum svm_op op, uint8_t in, uint8_t out)
 	}
 	push(c, out);
 	emit_dst(c, ha);
+	if ((op >= SVM_OP_i32_eq && op <= SVM_OP_i32_ge_u) ||
+	    (op >= SVM_OP_i64_eq && op <= SVM_OP_i64_ge_u))
+		c->last_cmp = op;
 }
 
 static void op_unary(struct comp *c, enum svm_op op, uint8_t in, uint8_t out)
@@ -562,6 +571,8 @@ static void op_unary(struct comp *c, enum svm_op op, uint8_t in, uint8_t out)
 	}
 	push(c, out);
 	emit_dst(c, ha);
+	if (op == SVM_OP_i32_eqz)
+		c->last_cmp = op;
 }
 
 static bool need_memory(struct comp *c)
@@ -588,6 +599,35 @@ static void read_memarg(struct comp *c, uint32_t natural, uint32_t *offset)
 		cfail(c, "alignment must not be larger than natural");
 }
 
+/*
+ * The address operands of a load/store: when the address is the i32.add
+ * just emitted, that add becomes the memory op ([a][b] reused in place,
+ * the wrap of the add kept by the handler); otherwise [addr][const 0].
+ */
+static void emit_address(struct comp *c, enum svm_op op, uint32_t h)
+{
+	if (!c->dead && !c->r.failed && c->last_add && c->last_dst >= 0 &&
+	    c->last_end == c->ncode && c->last_h == h &&
+	    c->vs[h].kind == VK_SLOT && c->nreloc &&
+	    c->reloc[c->nreloc - 1] == (uint32_t)c->last_dst) {
+		c->ncode--;
+		c->nreloc--;
+		c->code[c->last_op].op = c->ops[op];
+		c->last_dst = -1;
+		c->last_add = false;
+		return;
+	}
+	if (c->dead || c->r.failed)
+		return;
+	{
+		uint32_t zero = add_const(c, 0);
+
+		emit_op(c, op);
+		emit_src(c, h);
+		emit_cell(c, (uint64_t)(c->nlocals + zero) * 8);
+	}
+}
+
 static void op_load(struct comp *c, enum svm_op op, uint32_t natural,
 		    uint8_t type)
 {
@@ -599,11 +639,8 @@ static void op_load(struct comp *c, enum svm_op op, uint32_t natural,
 	charge(c, 1);
 	pop(c, SVM_T_I32);
 	h = c->nvs;
-	if (!c->dead && !c->r.failed) {
-		emit_op(c, op);
-		emit_src(c, h);
-		emit_cell(c, off);
-	}
+	emit_address(c, op, h);
+	emit_cell(c, off);
 	push(c, type);
 	emit_dst(c, h);
 }
@@ -620,10 +657,10 @@ static void op_store(struct comp *c, enum svm_op op, uint32_t natural,
 	pop(c, type);
 	pop(c, SVM_T_I32);
 	h = c->nvs;
-	emit_op(c, op);
-	emit_src(c, h);
+	emit_address(c, op, h);
 	emit_src(c, h + 1);
 	emit_cell(c, off);
+	c->last_dst = -1;
 }
 
 /* local.set/tee: write the top value into local x. */
@@ -754,6 +791,41 @@ static void op_return(struct comp *c)
 	set_dead(c);
 }
 
+static const uint8_t cmp_negate[10] = { 1, 0, 8, 9, 6, 7, 4, 5, 2, 3 };
+
+/*
+ * A conditional branch on the compare just emitted: rewrite the compare
+ * [op][a][b][d] into a fused [br_cmp][a][b] (eqz: [op][a] into br_unless)
+ * and return true; the caller then emits the offset cell.
+ */
+static bool fuse_compare(struct comp *c, uint32_t cond_h, bool negate)
+{
+	enum svm_op fused;
+	int k;
+
+	if (c->dead || c->r.failed || c->last_cmp < 0 || c->last_dst < 0 ||
+	    c->last_end != c->ncode || c->last_h != cond_h ||
+	    c->vs[cond_h].kind != VK_SLOT ||
+	    !c->nreloc || c->reloc[c->nreloc - 1] != (uint32_t)c->last_dst)
+		return false;
+	if (c->last_cmp == SVM_OP_i32_eqz) {
+		fused = negate ? SVM_OP_br_if : SVM_OP_br_unless;
+	} else if (c->last_cmp >= SVM_OP_i64_eq) {
+		k = c->last_cmp - SVM_OP_i64_eq;
+		fused = SVM_OP_br_i64_eq + (negate ? cmp_negate[k] : k);
+	} else {
+		k = c->last_cmp - SVM_OP_i32_eq;
+		fused = SVM_OP_br_i32_eq + (negate ? cmp_negate[k] : k);
+	}
+	/* drop the dst cell: the offset cell takes its place */
+	c->ncode--;
+	c->nreloc--;
+	c->code[c->last_op].op = c->ops[fused];
+	c->last_cmp = -1;
+	c->last_dst = -1;
+	return true;
+}
+
 static void op_br(struct comp *c, uint32_t depth, bool cond)
 {
 	struct ctl *fr;
@@ -792,8 +864,10 @@ static void op_br(struct comp *c, uint32_t depth, bool cond)
 	/* both successors start blocks: the whole stack goes canonical */
 	materialize_all(c);
 	if (!branch_moves_needed(c, fr, n)) {
-		emit_op(c, SVM_OP_br_if);
-		emit_src(c, cond_h);
+		if (!fuse_compare(c, cond_h, false)) {
+			emit_op(c, SVM_OP_br_if);
+			emit_src(c, cond_h);
+		}
 		emit_target(c, fr);
 	} else {
 		emit_op(c, SVM_OP_br_unless);
@@ -1341,8 +1415,10 @@ static void compile_one(struct comp *c, uint8_t op)
 		fr = &c->cs[c->ncs - 1];
 		cond_h = c->nvs;	/* the popped condition's slot */
 		if (!c->dead) {
-			emit_op(c, SVM_OP_br_unless);
-			emit_src(c, cond_h);
+			if (!fuse_compare(c, cond_h, true)) {
+				emit_op(c, SVM_OP_br_unless);
+				emit_src(c, cond_h);
+			}
 			fr->else_patch = c->ncode;
 			emit_cell(c, (uint64_t)-1);
 		}
@@ -1715,6 +1791,7 @@ int svm_compile_func(struct svm_module *m, uint32_t fidx, const uint8_t *p,
 	c.r.err = err;
 	c.fuel_cell = -1;
 	c.last_dst = -1;
+	c.last_cmp = -1;
 	c.ins_off = rd_off(&c.r);
 
 	if (read_locals(&c))

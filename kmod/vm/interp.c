@@ -100,6 +100,7 @@ int svm_interp(struct svm_exec *ex)
 	struct svm_instance *inst;
 	struct svm_memory *memory;
 	struct svm_memtrack *mt;
+	uint8_t *dirty;
 	uint8_t *mem;
 	uint64_t msize;
 	int64_t fuel;
@@ -128,6 +129,7 @@ int svm_interp(struct svm_exec *ex)
 		mem = memory ? memory->data : NULL;			\
 		msize = memory ? memory->bytes : 0;			\
 		mt = memory ? memory->mt : NULL;			\
+		dirty = mt ? mt->dirty : NULL;				\
 	} while (0)
 
 	RELOAD_MEM();
@@ -230,12 +232,14 @@ do_call:
 	fp = nfp;
 	fn = callee;
 	{
-		uint32_t np = callee->type->nparams;
+		/* short loops: most functions have a handful of each */
+		uint64_t *p = fp + callee->type->nparams, *e = fp + f->nlocals;
+		const uint64_t *k = f->consts;
 
-		if (f->nlocals > np)
-			memset(fp + np, 0, (size_t)(f->nlocals - np) * 8);
-		if (f->nconsts)
-			memcpy(fp + f->nlocals, f->consts, (size_t)f->nconsts * 8);
+		while (p < e)
+			*p++ = 0;
+		for (e = p + f->nconsts; p < e;)
+			*p++ = *k++;
 	}
 	if (callee->inst != inst) {
 		inst = callee->inst;
@@ -545,13 +549,13 @@ L_##name: {								\
 	/* ---- memory: effective address is 33 bits, never wraps ---- */
 #define LOAD(name, size, expr)						\
 L_##name: {								\
-	uint64_t ea = (uint64_t)RU32(1) + ip[2].u;			\
+	uint64_t ea = (uint64_t)(uint32_t)(RU32(1) + RU32(2)) + ip[3].u; \
 	const uint8_t *p;						\
 	if (svm_unlikely(ea + (size) > msize))				\
 		TRAP(SYNAPSE_TRAP_MEMORY_OOB);				\
 	p = mem + ea;							\
-	R(3) = (expr);							\
-	NEXT(4);							\
+	R(4) = (expr);							\
+	NEXT(5);							\
 }
 	LOAD(i32_load, 4, svm_get_le32(p))
 	LOAD(i64_load, 8, svm_get_le64(p))
@@ -568,16 +572,19 @@ L_##name: {								\
 
 #define STORE(name, size, stmt)						\
 L_##name: {								\
-	uint64_t ea = (uint64_t)RU32(1) + ip[3].u;			\
-	uint64_t v = R(2);						\
+	uint64_t ea = (uint64_t)(uint32_t)(RU32(1) + RU32(2)) + ip[4].u; \
+	uint64_t v = R(3);						\
 	uint8_t *p;							\
 	if (svm_unlikely(ea + (size) > msize))				\
 		TRAP(SYNAPSE_TRAP_MEMORY_OOB);				\
 	p = mem + ea;							\
 	stmt;								\
-	if (mt)								\
-		svm_memtrack_dirty(mt, ea, size);			\
-	NEXT(4);							\
+	/* memtrack's inline marking, with the map kept in a register */ \
+	if (dirty) {							\
+		dirty[ea >> SVM_PAGE_SHIFT] = SVM_MT_WRITTEN;		\
+		dirty[(ea + (size) - 1) >> SVM_PAGE_SHIFT] = SVM_MT_WRITTEN; \
+	}								\
+	NEXT(5);							\
 }
 	STORE(i32_store, 4, svm_put_le32(p, (uint32_t)v))
 	STORE(i64_store, 8, svm_put_le64(p, v))
@@ -586,6 +593,36 @@ L_##name: {								\
 	STORE(i64_store8, 1, *p = (uint8_t)v)
 	STORE(i64_store16, 2, svm_put_le16(p, (uint16_t)v))
 	STORE(i64_store32, 4, svm_put_le32(p, (uint32_t)v))
+
+#define BRCMP(name, type, cond)						\
+L_br_##name: {								\
+	type a = (type)R(1), b = (type)R(2);				\
+	if (cond) {							\
+		ip += 3 + ip[3].i;					\
+		goto *ip->op;						\
+	}								\
+	NEXT(4);							\
+}
+	BRCMP(i32_eq, uint32_t, a == b)
+	BRCMP(i32_ne, uint32_t, a != b)
+	BRCMP(i32_lt_s, uint32_t, (int32_t)a < (int32_t)b)
+	BRCMP(i32_lt_u, uint32_t, a < b)
+	BRCMP(i32_gt_s, uint32_t, (int32_t)a > (int32_t)b)
+	BRCMP(i32_gt_u, uint32_t, a > b)
+	BRCMP(i32_le_s, uint32_t, (int32_t)a <= (int32_t)b)
+	BRCMP(i32_le_u, uint32_t, a <= b)
+	BRCMP(i32_ge_s, uint32_t, (int32_t)a >= (int32_t)b)
+	BRCMP(i32_ge_u, uint32_t, a >= b)
+	BRCMP(i64_eq, uint64_t, a == b)
+	BRCMP(i64_ne, uint64_t, a != b)
+	BRCMP(i64_lt_s, uint64_t, (int64_t)a < (int64_t)b)
+	BRCMP(i64_lt_u, uint64_t, a < b)
+	BRCMP(i64_gt_s, uint64_t, (int64_t)a > (int64_t)b)
+	BRCMP(i64_gt_u, uint64_t, a > b)
+	BRCMP(i64_le_s, uint64_t, (int64_t)a <= (int64_t)b)
+	BRCMP(i64_le_u, uint64_t, a <= b)
+	BRCMP(i64_ge_s, uint64_t, (int64_t)a >= (int64_t)b)
+	BRCMP(i64_ge_u, uint64_t, a >= b)
 
 exhausted:
 	ex->status = SYNAPSE_STATUS_FUEL_EXHAUSTED;

@@ -33,13 +33,13 @@
 	X(i32_extend8_s) X(i32_extend16_s) X(i64_extend8_s)		\
 	X(i64_extend16_s) X(i64_extend32_s) X(ref_is_null)
 
-/* [addr][offset][d] */
+/* [a][b][offset][d]: address (u32)(a + b) + offset, b often constant 0 */
 #define SVM_LOADS(X)							\
 	X(i32_load) X(i64_load) X(i32_load8_s) X(i32_load8_u)		\
 	X(i32_load16_s) X(i32_load16_u) X(i64_load8_s) X(i64_load8_u)	\
 	X(i64_load16_s) X(i64_load16_u) X(i64_load32_s) X(i64_load32_u)
 
-/* [addr][value][offset] */
+/* [a][b][value][offset] */
 #define SVM_STORES(X)							\
 	X(i32_store) X(i64_store) X(i32_store8) X(i32_store16)		\
 	X(i64_store8) X(i64_store16) X(i64_store32)
@@ -74,9 +74,18 @@
 	X(memory_init)	/* [data][d][s][n] */				\
 	X(data_drop)	/* [data] */
 
+/* Compare fused with br_if: [a][b][rel], taken when the compare holds. */
+#define SVM_BRCMPS(X)							\
+	X(br_i32_eq) X(br_i32_ne) X(br_i32_lt_s) X(br_i32_lt_u)		\
+	X(br_i32_gt_s) X(br_i32_gt_u) X(br_i32_le_s) X(br_i32_le_u)	\
+	X(br_i32_ge_s) X(br_i32_ge_u)					\
+	X(br_i64_eq) X(br_i64_ne) X(br_i64_lt_s) X(br_i64_lt_u)		\
+	X(br_i64_gt_s) X(br_i64_gt_u) X(br_i64_le_s) X(br_i64_le_u)	\
+	X(br_i64_ge_s) X(br_i64_ge_u)
+
 #define SVM_ALL_OPS(X)							\
 	SVM_OTHER_OPS(X) SVM_BINOPS(X) SVM_UNOPS(X) SVM_LOADS(X)	\
-	SVM_STORES(X)
+	SVM_STORES(X) SVM_BRCMPS(X)
 
 enum svm_op {
 #define X(n) SVM_OP_##n,

@@ -35,7 +35,7 @@ struct svm_task_limits {
 #define SVM_DEFAULT_SLOTS	(1u << 20)	/* 8 MiB value stack */
 #define SVM_DEFAULT_FRAMES	10000u
 #define SVM_DEFAULT_OUTPUT	(1u << 20)
-#define SVM_DEFAULT_CP_EVERY	10000000ull
+#define SVM_DEFAULT_CP_EVERY	100000000ull
 #define SVM_DEFAULT_KEEP	8u
 #define SVM_MAX_ARGS		16u
 
