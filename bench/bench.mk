@@ -76,8 +76,8 @@ bench-memtrack: $(MEMTRACK_BENCH)
 	$(MEMTRACK_BENCH)
 
 # BENCH_REPS runs per engine and workload (median reported); BENCH_ARGS are
-# passed to bench/run-bench (e.g. --only fib,sieve --no-wabt).
-BENCH_REPS	?= 3
+# passed to bench/run-bench (e.g. --only fib,sieve --no-wabt --stat min).
+BENCH_REPS	?= 5
 bench: bench-build
 	$(TOP)/bench/run-bench --build $(BUILD) --reps $(BENCH_REPS) \
 		--json $(BUILD)/bench/results.json \
