@@ -25,9 +25,8 @@ declare -A pid
 cleanup() {
 	local p
 	for p in "${pid[@]}"; do
-		kill -9 "$p" 2>/dev/null
+		{ kill -9 "$p" && wait "$p"; } 2>/dev/null
 	done
-	wait 2>/dev/null
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -188,6 +187,9 @@ diag "rtt (avg per peer, us): min $(sort -n <<<"$rtts" | head -1)" \
 	"max $(sort -n <<<"$rtts" | tail -1) over $nrtt links"
 check heartbeats_flow test $((hb_after - hb_before)) -ge 20 -a "$nrtt" = $((NODES * (NODES - 1)))
 if [ -n "${MESH_BENCH:-}" ]; then
+	# one link, 50 heartbeats one at a time, while the mesh runs
+	probe 1 heartbeat certs/n6 --count 50 | sed -n 's/^result: acks 1 rtt_us //p' |
+		sort -n | awk '{ v[NR] = $1 } END { if (NR) printf "# rtt single link (probe<->n1, %d samples, us): min %.0f median %.0f max %.0f\n", NR, v[1], v[int((NR + 1) / 2)], v[NR] }'
 	exit 0
 fi
 
