@@ -36,5 +36,6 @@ $(SYNVM): $(wildcard $(TOP)/tools/synvm/*.c) $(wildcard $(TOP)/tools/synvm/*.h) 
 USER_PROGS	+= $(SYNVM) $(SPECRUN)
 
 include $(TOP)/selftests/spec/spec.mk
+include $(TOP)/selftests/engine/engine.mk
 
 .PHONY: libsynvm

@@ -1,0 +1,560 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Engine unit tests (suite "engine"): determinism, fuel exhaustion at the
+ * same point, traps, limits, restore + replay, the host ABI, profile
+ * refusals with offsets, and the hash layouts of Documentation/hashes.md
+ * recomputed independently with OpenSSL.
+ *
+ * The modules are the .wat files next to this file, assembled by wat2wasm
+ * into WASM_DIR at build time.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
+
+#include <kselftest_harness.h>
+
+#include "kmod/vm/svm.h"
+#include "kmod/vm/task.h"
+#include "uapi/synapse_abi.h"
+
+static uint8_t *slurp(const char *name, size_t *len)
+{
+	char path[512];
+	FILE *f;
+	uint8_t *b;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/%s.wasm", WASM_DIR, name);
+	f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	b = malloc(n + 1);
+	if (b && fread(b, 1, n, f) != (size_t)n) {
+		free(b);
+		b = NULL;
+	}
+	fclose(f);
+	*len = n;
+	return b;
+}
+
+static struct svm_module *load_mod(const char *name, bool meter,
+				   struct svm_error *err)
+{
+	struct svm_config cfg = { .meter = meter };
+	struct svm_module *m;
+	size_t len;
+	uint8_t *b = slurp(name, &len);
+
+	if (!b)
+		return NULL;
+	m = svm_module_load(b, len, &cfg, err);
+	free(b);
+	return m;
+}
+
+struct outcome {
+	int status, code;
+	uint64_t fuel;
+	uint8_t input[32], trace[32], output[32];
+	uint64_t result;
+	uint64_t ndigests;
+};
+
+static void params(struct svm_task_params *p, const char *entry)
+{
+	memset(p, 0, sizeof(*p));
+	svm_task_default_limits(&p->lim);
+	p->meter = true;
+	p->entry = entry;
+}
+
+static void arg64(struct svm_task_params *p, uint64_t v)
+{
+	p->arg_types[p->nargs] = SVM_T_I64;
+	p->args[p->nargs++] = v;
+}
+
+static void arg32(struct svm_task_params *p, uint32_t v)
+{
+	p->arg_types[p->nargs] = SVM_T_I32;
+	p->args[p->nargs++] = v;
+}
+
+static void capture(struct svm_task *t, struct outcome *o)
+{
+	o->status = svm_task_status(t);
+	o->code = svm_task_code(t);
+	o->fuel = svm_task_fuel_used(t);
+	memcpy(o->input, t->input_hash, 32);
+	memcpy(o->trace, t->trace_hash, 32);
+	memcpy(o->output, t->output_hash, 32);
+	o->result = t->nresults ? t->results[0] : 0;
+	o->ndigests = t->ndigests;
+}
+
+static int run_task(struct svm_module *m, const struct svm_task_params *p,
+		    const struct svm_task_host *host, uint64_t slice,
+		    struct outcome *o)
+{
+	struct svm_error err;
+	struct svm_task *t = svm_task_create(m, p, host, &err);
+	int n = 0;
+
+	if (!t)
+		return -1;
+	while (svm_task_run(t, slice) == SVM_RUN_YIELD && n < 10000000)
+		n++;
+	capture(t, o);
+	svm_task_free(t);
+	return 0;
+}
+
+static bool same(const struct outcome *a, const struct outcome *b)
+{
+	return a->status == b->status && a->code == b->code &&
+	       a->fuel == b->fuel && !memcmp(a->trace, b->trace, 32) &&
+	       !memcmp(a->output, b->output, 32) &&
+	       !memcmp(a->input, b->input, 32) && a->result == b->result &&
+	       a->ndigests == b->ndigests;
+}
+
+TEST(determinism_two_runs)
+{
+	struct svm_module *m = load_mod("loop", true, NULL);
+	struct svm_task_params p;
+	struct outcome a, b;
+
+	ASSERT_NE(NULL, m);
+	params(&p, "mix");
+	arg32(&p, 20000);
+	p.lim.checkpoint_every = 5000;
+	ASSERT_EQ(0, run_task(m, &p, NULL, 0, &a));
+	ASSERT_EQ(0, run_task(m, &p, NULL, 0, &b));
+	EXPECT_EQ(SYNAPSE_STATUS_OK, a.status);
+	EXPECT_TRUE(same(&a, &b));
+	EXPECT_GT(a.ndigests, 10);
+	svm_module_free(m);
+}
+
+TEST(slices_do_not_change_hashes)
+{
+	struct svm_module *m = load_mod("loop", true, NULL);
+	static const uint64_t slices[] = { 1, 7, 1000, 123457 };
+	struct svm_task_params p;
+	struct outcome a, b;
+	size_t i;
+
+	ASSERT_NE(NULL, m);
+	params(&p, "mix");
+	arg32(&p, 5000);
+	p.lim.checkpoint_every = 3000;
+	ASSERT_EQ(0, run_task(m, &p, NULL, 0, &a));
+	for (i = 0; i < sizeof(slices) / sizeof(slices[0]); i++) {
+		ASSERT_EQ(0, run_task(m, &p, NULL, slices[i], &b));
+		EXPECT_TRUE(same(&a, &b)) TH_LOG("slice %llu differs",
+						 (unsigned long long)slices[i]);
+	}
+	svm_module_free(m);
+}
+
+TEST(inputs_change_hashes)
+{
+	struct svm_module *m = load_mod("loop", true, NULL);
+	struct svm_task_params p;
+	struct outcome a, b;
+
+	ASSERT_NE(NULL, m);
+	params(&p, "fib");
+	arg64(&p, 15);
+	ASSERT_EQ(0, run_task(m, &p, NULL, 0, &a));
+	p.args[0] = 16;
+	ASSERT_EQ(0, run_task(m, &p, NULL, 0, &b));
+	EXPECT_EQ(610, a.result);
+	EXPECT_EQ(987, b.result);
+	EXPECT_NE(0, memcmp(a.input, b.input, 32));
+	EXPECT_NE(0, memcmp(a.trace, b.trace, 32));
+	svm_module_free(m);
+}
+
+TEST(fuel_exhaustion_same_point)
+{
+	struct svm_module *m = load_mod("loop", true, NULL);
+	struct svm_task_params p;
+	struct outcome a, b, c;
+	uint64_t limit;
+
+	ASSERT_NE(NULL, m);
+	for (limit = 1; limit < 100000; limit = limit * 3 + 1) {
+		params(&p, "spin");
+		p.lim.fuel = limit;
+		p.lim.checkpoint_every = 97;
+		ASSERT_EQ(0, run_task(m, &p, NULL, 0, &a));
+		ASSERT_EQ(0, run_task(m, &p, NULL, 5, &b));
+		ASSERT_EQ(0, run_task(m, &p, NULL, 1, &c));
+		EXPECT_EQ(SYNAPSE_STATUS_FUEL_EXHAUSTED, a.status);
+		EXPECT_LE(a.fuel, limit);
+		EXPECT_TRUE(same(&a, &b));
+		EXPECT_TRUE(same(&a, &c));
+	}
+	/* a finite run: fuel limit just below what it needs exhausts */
+	params(&p, "fib");
+	arg64(&p, 12);
+	ASSERT_EQ(0, run_task(m, &p, NULL, 0, &a));
+	ASSERT_EQ(SYNAPSE_STATUS_OK, a.status);
+	p.lim.fuel = a.fuel;
+	ASSERT_EQ(0, run_task(m, &p, NULL, 0, &b));
+	EXPECT_EQ(SYNAPSE_STATUS_OK, b.status);
+	p.lim.fuel = a.fuel - 1;
+	ASSERT_EQ(0, run_task(m, &p, NULL, 0, &c));
+	EXPECT_EQ(SYNAPSE_STATUS_FUEL_EXHAUSTED, c.status);
+	EXPECT_LT(c.fuel, a.fuel);
+	svm_module_free(m);
+}
+
+TEST(traps)
+{
+	static const struct { const char *entry; int code; } cases[] = {
+		{ "unreachable", SYNAPSE_TRAP_UNREACHABLE },
+		{ "div0", SYNAPSE_TRAP_DIV_ZERO },
+		{ "overflow", SYNAPSE_TRAP_INT_OVERFLOW },
+		{ "oob", SYNAPSE_TRAP_MEMORY_OOB },
+		{ "oob_store", SYNAPSE_TRAP_MEMORY_OOB },
+		{ "null_func", SYNAPSE_TRAP_NULL_FUNC },
+		{ "table_oob", SYNAPSE_TRAP_TABLE_OOB },
+		{ "sig", SYNAPSE_TRAP_SIG_MISMATCH },
+	};
+	struct svm_module *m = load_mod("traps", true, NULL);
+	struct svm_task_params p;
+	struct outcome a, b;
+	size_t i;
+
+	ASSERT_NE(NULL, m);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		params(&p, cases[i].entry);
+		ASSERT_EQ(0, run_task(m, &p, NULL, 0, &a));
+		ASSERT_EQ(0, run_task(m, &p, NULL, 1, &b));
+		EXPECT_EQ(SYNAPSE_STATUS_TRAP, a.status) TH_LOG("%s", cases[i].entry);
+		EXPECT_EQ(cases[i].code, a.code) TH_LOG("%s", cases[i].entry);
+		EXPECT_TRUE(same(&a, &b));
+	}
+	svm_module_free(m);
+}
+
+TEST(limits)
+{
+	struct svm_module *m = load_mod("loop", true, NULL);
+	struct svm_task_params p;
+	struct outcome a;
+
+	ASSERT_NE(NULL, m);
+	/* call depth */
+	params(&p, "rec");
+	p.lim.max_frames = 100;
+	ASSERT_EQ(0, run_task(m, &p, NULL, 0, &a));
+	EXPECT_EQ(SYNAPSE_STATUS_TRAP, a.status);
+	EXPECT_EQ(SYNAPSE_TRAP_STACK_EXHAUSTED, a.code);
+	/* value stack */
+	params(&p, "rec");
+	p.lim.stack_slots = 1000;
+	ASSERT_EQ(0, run_task(m, &p, NULL, 0, &a));
+	EXPECT_EQ(SYNAPSE_TRAP_STACK_EXHAUSTED, a.code);
+	/* memory pages: the module says 16, the task says 4 */
+	params(&p, "grow");
+	arg32(&p, 2);
+	p.lim.max_pages = 4;
+	ASSERT_EQ(0, run_task(m, &p, NULL, 0, &a));
+	EXPECT_EQ(2, a.result);
+	params(&p, "grow");
+	arg32(&p, 3);
+	p.lim.max_pages = 4;
+	ASSERT_EQ(0, run_task(m, &p, NULL, 0, &a));
+	EXPECT_EQ(0xffffffffu, a.result);
+	svm_module_free(m);
+}
+
+TEST(restore_and_replay)
+{
+	struct svm_module *m = load_mod("loop", true, NULL);
+	struct svm_task_params p;
+	struct svm_error err;
+	struct svm_task *t;
+	struct outcome ref, again;
+	uint64_t seqs[16];
+	uint32_t n, i;
+
+	ASSERT_NE(NULL, m);
+	params(&p, "mix");
+	arg32(&p, 30000);
+	p.lim.checkpoint_every = 20000;
+	p.lim.keep = 4;
+	t = svm_task_create(m, &p, NULL, &err);
+	ASSERT_NE(NULL, t);
+	ASSERT_EQ(SVM_RUN_DONE, svm_task_run(t, 0));
+	capture(t, &ref);
+	ASSERT_EQ(SYNAPSE_STATUS_OK, ref.status);
+	n = svm_task_kept(t, seqs, 16);
+	ASSERT_EQ(4, n);
+	EXPECT_EQ(ref.ndigests - 1, seqs[3]);
+	for (i = n; i-- > 0;) {
+		ASSERT_EQ(0, svm_task_restore(t, seqs[i]));
+		EXPECT_EQ(SVM_RUN_DONE, svm_task_run(t, 0));
+		capture(t, &again);
+		EXPECT_TRUE(same(&ref, &again)) TH_LOG("replay from %llu",
+						       (unsigned long long)seqs[i]);
+	}
+	/* an evicted checkpoint cannot be restored */
+	EXPECT_NE(0, svm_task_restore(t, 1));
+	svm_task_free(t);
+	svm_module_free(m);
+}
+
+TEST(host_abi_echo)
+{
+	struct svm_module *m = load_mod("host", true, NULL);
+	struct svm_task_params p;
+	struct svm_error err;
+	struct svm_task *t;
+
+	ASSERT_NE(NULL, m);
+	params(&p, "run");
+	p.input = (const uint8_t *)"synapse!";
+	p.input_len = 8;
+	t = svm_task_create(m, &p, NULL, &err);
+	ASSERT_NE(NULL, t);
+	ASSERT_EQ(SVM_RUN_DONE, svm_task_run(t, 0));
+	EXPECT_EQ(SYNAPSE_STATUS_OK, svm_task_status(t));
+	EXPECT_EQ(8, t->results[0]);
+	ASSERT_EQ(16, t->out_len);
+	EXPECT_EQ(0, memcmp(t->out, "synapse!synapse!", 16));
+	/* checkpoint 0 + one per host call (input_len, input_read, 2 writes) */
+	EXPECT_EQ(5, t->ndigests);
+	svm_task_free(t);
+	svm_module_free(m);
+}
+
+TEST(host_abi_abort_and_limits)
+{
+	struct svm_module *m = load_mod("host", true, NULL);
+	struct svm_task_params p;
+	struct outcome a;
+
+	ASSERT_NE(NULL, m);
+	params(&p, "abort");
+	ASSERT_EQ(0, run_task(m, &p, NULL, 0, &a));
+	EXPECT_EQ(SYNAPSE_STATUS_ABORTED, a.status);
+	EXPECT_EQ(42, a.code);
+	params(&p, "flood");
+	p.lim.max_output = 10000;
+	ASSERT_EQ(0, run_task(m, &p, NULL, 0, &a));
+	EXPECT_EQ(SYNAPSE_STATUS_TRAP, a.status);
+	EXPECT_EQ(SYNAPSE_TRAP_OUTPUT_LIMIT, a.code);
+	params(&p, "bad_read");
+	p.input = (const uint8_t *)"0123456789";
+	p.input_len = 10;
+	ASSERT_EQ(0, run_task(m, &p, NULL, 0, &a));
+	EXPECT_EQ(SYNAPSE_TRAP_MEMORY_OOB, a.code);
+	svm_module_free(m);
+}
+
+static int revoke_after(void *ctx, struct svm_task *t, int where, int32_t op)
+{
+	int *calls = ctx;
+
+	return where == SVM_CAP_CALL && ++*calls > 3;
+}
+
+TEST(host_abi_cap_check_revoked)
+{
+	struct svm_module *m = load_mod("host", true, NULL);
+	struct svm_task_host host = { .cap_check = revoke_after };
+	struct svm_task_params p;
+	struct outcome a;
+	int calls = 0;
+
+	ASSERT_NE(NULL, m);
+	params(&p, "caps");
+	ASSERT_EQ(0, run_task(m, &p, NULL, 0, &a));
+	EXPECT_EQ(SYNAPSE_STATUS_OK, a.status);
+	EXPECT_EQ(10, a.result);
+	host.ctx = &calls;
+	ASSERT_EQ(0, run_task(m, &p, &host, 0, &a));
+	EXPECT_EQ(SYNAPSE_STATUS_REVOKED, a.status);
+	EXPECT_EQ(4, calls);
+	svm_module_free(m);
+}
+
+TEST(unknown_import_named)
+{
+	struct svm_module *m = load_mod("badimport", true, NULL);
+	struct svm_task_params p;
+	struct svm_error err;
+
+	ASSERT_NE(NULL, m);
+	params(&p, "run");
+	EXPECT_EQ(NULL, svm_task_create(m, &p, NULL, &err));
+	EXPECT_NE(NULL, strstr(err.msg, "env.clock"));
+	EXPECT_TRUE(err.link);
+	svm_module_free(m);
+	m = load_mod("badsig", true, NULL);
+	ASSERT_NE(NULL, m);
+	EXPECT_EQ(NULL, svm_task_create(m, &p, NULL, &err));
+	EXPECT_NE(NULL, strstr(err.msg, "synapse.input_len"));
+	svm_module_free(m);
+}
+
+TEST(profile_rejects_float_with_offset)
+{
+	struct svm_error err;
+
+	EXPECT_EQ(NULL, load_mod("float", true, &err));
+	EXPECT_TRUE(err.profile);
+	EXPECT_EQ(0x21, err.offset);
+	EXPECT_NE(NULL, strstr(err.msg, "f32.const"));
+	EXPECT_NE(NULL, strstr(err.msg, "offset 33"));
+	EXPECT_EQ(0, err.func);
+}
+
+TEST(profile_rejects_types_and_simd)
+{
+	/* (type (func (param f64))) */
+	static const uint8_t ftype[] = {
+		0, 'a', 's', 'm', 1, 0, 0, 0, 1, 5, 1, 0x60, 1, 0x7c, 0,
+	};
+	/* a body starting with the SIMD prefix 0xfd */
+	static const uint8_t simd[] = {
+		0, 'a', 's', 'm', 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 3, 2, 1, 0,
+		10, 6, 1, 4, 0, 0xfd, 12, 0x0b,
+	};
+	struct svm_error err;
+
+	EXPECT_EQ(NULL, svm_module_load(ftype, sizeof(ftype), NULL, &err));
+	EXPECT_TRUE(err.profile);
+	EXPECT_EQ(13, err.offset);
+	EXPECT_NE(NULL, strstr(err.msg, "f64"));
+	EXPECT_EQ(NULL, svm_module_load(simd, sizeof(simd), NULL, &err));
+	EXPECT_TRUE(err.profile);
+	EXPECT_EQ(23, err.offset);
+	EXPECT_NE(NULL, strstr(err.msg, "SIMD"));
+}
+
+TEST(validation_error_names_function)
+{
+	/* func 0: (result i32) with an empty body */
+	static const uint8_t bad[] = {
+		0, 'a', 's', 'm', 1, 0, 0, 0, 1, 5, 1, 0x60, 0, 1, 0x7f,
+		3, 2, 1, 0, 10, 4, 1, 2, 0, 0x0b,
+	};
+	struct svm_error err;
+
+	EXPECT_EQ(NULL, svm_module_load(bad, sizeof(bad), NULL, &err));
+	EXPECT_FALSE(err.profile);
+	EXPECT_EQ(0, err.func);
+	EXPECT_EQ(10, err.section);
+	EXPECT_EQ(24, err.offset);
+	EXPECT_NE(NULL, strstr(err.msg, "type mismatch"));
+}
+
+TEST(no_meter_same_results)
+{
+	struct svm_module *m = load_mod("loop", true, NULL);
+	struct svm_module *u = load_mod("loop", false, NULL);
+	struct svm_task_params p;
+	struct outcome a, b;
+
+	ASSERT_NE(NULL, m);
+	ASSERT_NE(NULL, u);
+	params(&p, "mix");
+	arg32(&p, 3000);
+	ASSERT_EQ(0, run_task(m, &p, NULL, 0, &a));
+	p.meter = false;
+	ASSERT_EQ(0, run_task(u, &p, NULL, 0, &b));
+	EXPECT_EQ(SYNAPSE_STATUS_OK, b.status);
+	EXPECT_EQ(a.result, b.result);
+	svm_module_free(m);
+	svm_module_free(u);
+}
+
+/* ---- hash layouts, recomputed from Documentation/hashes.md ---- */
+
+static void put_tag(SHA256_CTX *c, const char *kind)
+{
+	char tag[64];
+	uint64_t n;
+
+	snprintf(tag, sizeof(tag), "synapse/%s/v1", kind);
+	n = strlen(tag);
+	SHA256_Update(c, &n, 8);	/* little-endian host */
+	SHA256_Update(c, tag, n);
+}
+
+static void put_bytes(SHA256_CTX *c, const void *p, uint64_t n)
+{
+	SHA256_Update(c, &n, 8);
+	SHA256_Update(c, p, n);
+}
+
+TEST(input_and_output_hash_layout)
+{
+	struct svm_module *m = load_mod("host", true, NULL);
+	struct svm_task_params p;
+	struct svm_error err;
+	struct svm_task *t;
+	uint8_t want[32];
+	SHA256_CTX c;
+	uint32_t u32;
+	uint64_t u64;
+	size_t len;
+	uint8_t *b;
+
+	ASSERT_NE(NULL, m);
+	params(&p, "run");
+	p.input = (const uint8_t *)"abc";
+	p.input_len = 3;
+	p.cap_id = 0x1122334455667788ull;
+	t = svm_task_create(m, &p, NULL, &err);
+	ASSERT_NE(NULL, t);
+	ASSERT_EQ(SVM_RUN_DONE, svm_task_run(t, 0));
+
+	SHA256_Init(&c);
+	put_tag(&c, "task-input");
+	SHA256_Update(&c, m->id, 32);
+	put_bytes(&c, "run", 3);
+	put_bytes(&c, "abc", 3);
+	u64 = p.lim.fuel; SHA256_Update(&c, &u64, 8);
+	u32 = p.lim.max_pages; SHA256_Update(&c, &u32, 4);
+	u32 = p.lim.max_table; SHA256_Update(&c, &u32, 4);
+	u32 = p.lim.stack_slots; SHA256_Update(&c, &u32, 4);
+	u32 = p.lim.max_frames; SHA256_Update(&c, &u32, 4);
+	u32 = p.lim.max_output; SHA256_Update(&c, &u32, 4);
+	u64 = p.lim.checkpoint_every; SHA256_Update(&c, &u64, 8);
+	u64 = p.cap_id; SHA256_Update(&c, &u64, 8);
+	u32 = 0; SHA256_Update(&c, &u32, 4);
+	SHA256_Final(want, &c);
+	EXPECT_EQ(0, memcmp(want, t->input_hash, 32));
+
+	SHA256_Init(&c);
+	put_tag(&c, "output");
+	u32 = SYNAPSE_STATUS_OK; SHA256_Update(&c, &u32, 4);
+	u32 = 0; SHA256_Update(&c, &u32, 4);
+	put_bytes(&c, "abcabc", 6);
+	SHA256_Final(want, &c);
+	EXPECT_EQ(0, memcmp(want, t->output_hash, 32));
+
+	/* module id: plain SHA-256 of the bytes */
+	b = slurp("host", &len);
+	ASSERT_NE(NULL, b);
+	SHA256(b, len, want);
+	EXPECT_EQ(0, memcmp(want, m->id, 32));
+	free(b);
+	svm_task_free(t);
+	svm_module_free(m);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,26 @@
+;; SPDX-License-Identifier: GPL-2.0
+;; The host ABI: echo the input, abort, capability checks, output limit.
+(module
+  (import "synapse" "input_len" (func $ilen (result i32)))
+  (import "synapse" "input_read" (func $iread (param i32 i32 i32) (result i32)))
+  (import "synapse" "output_write" (func $owrite (param i32 i32) (result i32)))
+  (import "synapse" "abort" (func $abort (param i32)))
+  (import "synapse" "cap_check" (func $cap (param i32) (result i32)))
+  (memory 1)
+  (func (export "run") (result i32)
+    (local $n i32)
+    (local.set $n (call $iread (i32.const 16) (i32.const 0) (call $ilen)))
+    (drop (call $owrite (i32.const 16) (local.get $n)))
+    (drop (call $owrite (i32.const 16) (local.get $n)))
+    (local.get $n))
+  (func (export "abort") (call $abort (i32.const 42)) unreachable)
+  (func (export "caps") (result i32)
+    (local $i i32) (local $s i32)
+    (loop $l
+      (local.set $s (i32.add (local.get $s) (call $cap (local.get $i))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (i32.const 10))))
+    (local.get $s))
+  (func (export "flood") (loop $l (drop (call $owrite (i32.const 0) (i32.const 4096))) (br $l)))
+  (func (export "bad_read") (result i32) (call $iread (i32.const 65535) (i32.const 0) (i32.const 8)))
+)

@@ -1,0 +1,37 @@
+;; SPDX-License-Identifier: GPL-2.0
+;; Arithmetic, loops, calls and memory: determinism, fuel and replay tests.
+(module
+  (memory 2 16)
+  (global $g (mut i64) (i64.const 7))
+  (table 4 funcref)
+  (elem (i32.const 0) $fib $sq)
+  (type $i2i (func (param i64) (result i64)))
+  (func $fib (param i64) (result i64)
+    (if (result i64) (i64.lt_u (local.get 0) (i64.const 2))
+      (then (local.get 0))
+      (else (i64.add (call $fib (i64.sub (local.get 0) (i64.const 1)))
+                     (call $fib (i64.sub (local.get 0) (i64.const 2)))))))
+  (func $sq (param i64) (result i64) (i64.mul (local.get 0) (local.get 0)))
+  (func (export "fib") (param i64) (result i64) (call $fib (local.get 0)))
+  ;; mix: writes memory across many pages, updates a global, calls indirectly
+  (func (export "mix") (param $n i32) (result i64)
+    (local $i i32) (local $acc i64)
+    (block $done
+      (loop $l
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (i64.store (i32.and (i32.mul (local.get $i) (i32.const 4104)) (i32.const 0x1fff8))
+                   (local.get $acc))
+        (local.set $acc (i64.add (i64.rotl (local.get $acc) (i64.const 7))
+          (call_indirect (type $i2i) (i64.extend_i32_u (i32.and (local.get $i) (i32.const 15)))
+                                     (i32.and (local.get $i) (i32.const 1)))))
+        (global.set $g (i64.xor (global.get $g) (local.get $acc)))
+        (if (i32.eqz (i32.and (local.get $i) (i32.const 1023)))
+          (then (drop (memory.grow (i32.const 0)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $l)))
+    (i64.add (local.get $acc) (global.get $g)))
+  (func (export "spin") (loop $l (br $l)))
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  (func $rec (param i32) (result i32) (i32.add (call $rec (local.get 0)) (i32.const 1)))
+  (func (export "rec") (result i32) (call $rec (i32.const 0)))
+)
