@@ -250,6 +250,8 @@ int svm_memtrack_init(struct svm_memtrack *mt, uint32_t max_pages,
 	int err;
 
 	memset(mt, 0, sizeof(*mt));
+	if (max_pages > SVM_MT_MAX_PAGES)
+		return -SVM_EINVAL;
 	mt->max_pages = max_pages;
 	mt->keep = keep;
 	mt->cap = 1;

@@ -54,6 +54,8 @@
 
 #define SVM_PAGE_SHIFT	12
 #define SVM_PAGE_SIZE	(1u << SVM_PAGE_SHIFT)
+/* The whole 4 GiB of a wasm32 memory (65536 Wasm pages of 64 KiB). */
+#define SVM_MT_MAX_PAGES	(1u << 20)
 
 /* Values of the dirty map; 0 = clean since the last checkpoint. */
 #define SVM_MT_WRITTEN	1	/* may differ: re-hash and snapshot */

@@ -149,6 +149,7 @@ TEST(bad_arguments)
 	uint32_t n;
 
 	ASSERT_NE(NULL, mem);
+	EXPECT_EQ(-SVM_EINVAL, svm_memtrack_init(&mt, SVM_MT_MAX_PAGES + 1, 2));
 	ASSERT_EQ(0, svm_memtrack_init(&mt, 4, 2));
 	EXPECT_EQ(-SVM_EINVAL, svm_memtrack_grow(&mt, 5));
 	EXPECT_EQ(-SVM_ENOENT, svm_memtrack_restore(&mt, 0, mem, &n));
