@@ -41,3 +41,4 @@ agent: $(SYNAPSED) $(AGENT_LIB)
 .PHONY: agent
 
 include selftests/agent/agent-tests.mk
+include agent/bpf/bpf.mk

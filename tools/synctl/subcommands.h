@@ -26,6 +26,8 @@ int hash_main(int argc, char *argv[]);
 int ca_main(int argc, char *argv[]);
 int node_main(int argc, char *argv[]);
 int peers_main(int argc, char *argv[]);
+/* Capability tokens and revocation (agent/captoken.c, agent/bpf/). */
+int cap_main(int argc, char *argv[]);
 
 /*
  * Options every subcommand takes: -j/--json and -h/--help. Returns the

@@ -24,6 +24,7 @@ static const struct {
 	{ "ca", ca_main, "cluster PKI: init a CA, issue node certificates, revoke" },
 	{ "node", node_main, "the local synapsed: identity, uptime, counters" },
 	{ "peers", peers_main, "the local synapsed's peers: state, RTT, heartbeats" },
+	{ "cap", cap_main, "capability tokens and their eBPF-enforced revocation" },
 	{ "help", help_main, "show this help, or a subcommand's" },
 };
 

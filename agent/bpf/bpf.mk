@@ -1,0 +1,34 @@
+# SPDX-License-Identifier: GPL-2.0
+# The capability revocation program (revoke.bpf.c), its libbpf skeleton,
+# the loader library (revoke.c) and the capability tokens (agent/captoken.c),
+# linked into synctl ("synctl cap") and available to synapsed as
+# $(CAP_LIB_OBJS) + $(CAP_LIBS).
+
+BPF_CLANG	?= clang
+BPFTOOL		?= bpftool
+CAP_BPF_OUT	:= $(BUILD)/agent/bpf
+CAP_BPF_OBJ	:= $(CAP_BPF_OUT)/revoke.bpf.o
+CAP_BPF_SKEL	:= $(CAP_BPF_OUT)/revoke.skel.h
+CAP_LIB_OBJS	:= $(CAP_BPF_OUT)/revoke.o $(BUILD)/agent/captoken.o
+CAP_LIBS	:= $(shell pkg-config --libs libbpf)
+
+$(CAP_BPF_OBJ): agent/bpf/revoke.bpf.c uapi/synapse_cap.h
+	@mkdir -p $(dir $@)
+	$(BPF_CLANG) -O2 -g -Wall -Werror -target bpf \
+		-I/usr/include/x86_64-linux-gnu -I$(TOP) -c -o $@ $<
+
+$(CAP_BPF_SKEL): $(CAP_BPF_OBJ)
+	$(BPFTOOL) gen skeleton $< name revoke > $@.tmp && mv $@.tmp $@
+
+$(CAP_BPF_OUT)/revoke.o: agent/bpf/revoke.c agent/bpf/revoke.h $(CAP_BPF_SKEL)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags libbpf) -I$(CAP_BPF_OUT) -c -o $@ $<
+
+$(BUILD)/agent/captoken.o: agent/captoken.h
+
+# After libsynagent.a on the link line: captoken.o uses its PKI and CBOR.
+SYNCTL_EXTRA_OBJS	+= $(CAP_LIB_OBJS)
+SYNCTL_EXTRA_LIBS	+= $(AGENT_LIB) $(AGENT_LIBS) $(CAP_LIBS)
+
+cap-bpf: $(CAP_LIB_OBJS)
+.PHONY: cap-bpf
