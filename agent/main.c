@@ -49,6 +49,35 @@ static void on_term(evutil_socket_t sig, short what, void *arg)
 	event_base_loopexit(a->base, NULL);
 }
 
+/*
+ * A detached agent runs in "/", and SIGHUP reloads files by name: relative
+ * paths are made absolute against the directory we were started in.
+ */
+static int absolutize(char *path, size_t size)
+{
+	char cwd[CONF_PATH_MAX], tmp[CONF_PATH_MAX];
+	int n;
+
+	if (!path[0] || path[0] == '/')
+		return 0;
+	if (!getcwd(cwd, sizeof(cwd)))
+		return -1;
+	n = snprintf(tmp, sizeof(tmp), "%s/%s", cwd, path);
+	if (n < 0 || (size_t)n >= size)
+		return -1;
+	memcpy(path, tmp, n + 1);
+	return 0;
+}
+
+static int absolutize_config(struct agent_config *cfg)
+{
+	return absolutize(cfg->key, sizeof(cfg->key)) ||
+	       absolutize(cfg->cert, sizeof(cfg->cert)) ||
+	       absolutize(cfg->ca, sizeof(cfg->ca)) ||
+	       absolutize(cfg->crl, sizeof(cfg->crl)) ||
+	       absolutize(cfg->control, sizeof(cfg->control));
+}
+
 static int setup_signals(struct agent *a)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -137,6 +166,10 @@ int main(int argc, char *argv[])
 	if (config_load(a.config_path, &a.cfg, err, sizeof(err))) {
 		fprintf(stderr, "synapsed: %s\n", err);
 		return 1;
+	}
+	if (absolutize_config(&a.cfg)) {
+		fprintf(stderr, "synapsed: cannot make config paths absolute\n");
+		goto out;
 	}
 	if (log_parse_level(level_opt ? level_opt : a.cfg.log_level, &level)) {
 		fprintf(stderr, "synapsed: unknown log level\n");

@@ -90,6 +90,7 @@ void conn_close(struct conn *c)
 	LIST_REMOVE(c, link);
 	bufferevent_free(c->bev);
 	EVP_PKEY_free(c->pubkey);
+	EVP_PKEY_free(c->sign_key);
 	X509_free(c->cert);
 	free(c);
 	if (p && !p->conn && p->dialer)
@@ -108,7 +109,7 @@ static int conn_send(struct conn *c, uint32_t type, const char *receiver,
 	msg_init(&m, type, a->cfg.node_id, receiver, payload, len);
 	if (c->version)
 		m.protocol_version = c->version;
-	if (msg_sign(&m, a->key) || frame_build(&m, &frame, &flen))
+	if (msg_sign(&m, c->sign_key) || frame_build(&m, &frame, &flen))
 		return -1;
 	/* bounded send queue: a slow peer loses messages, not our memory */
 	if (evbuffer_get_length(out) + flen > a->cfg.send_queue_bytes) {
@@ -449,6 +450,8 @@ struct conn *conn_new(struct agent *a, struct bufferevent *bev, bool outbound,
 	}
 	c->agent = a;
 	c->bev = bev;
+	EVP_PKEY_up_ref(a->key);
+	c->sign_key = a->key;
 	c->outbound = outbound;
 	c->state = CONN_TLS;
 	snprintf(c->remote, sizeof(c->remote), "%s", remote);

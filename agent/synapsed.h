@@ -39,6 +39,9 @@ struct conn {
 	char remote[64];	/* address, for logs */
 	char cert_id[NODE_ID_MAX + 1];
 	EVP_PKEY *pubkey;	/* from the verified certificate */
+	EVP_PKEY *sign_key;	/* ours when the session began: a SIGHUP
+				 * key rotation must not break live sessions,
+				 * whose peer holds our old certificate */
 	X509 *cert;
 	uint32_t version;	/* negotiated */
 	LIST_ENTRY(conn) link;	/* agent->conns */

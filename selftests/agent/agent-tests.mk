@@ -48,10 +48,11 @@ run-agent-unit: $(AGENT_UNIT) $(AGENT_FUZZ) $(AGENT_CORPUS)/.seeded
 		tail -n 20 $(AGENT_T)/fuzz-last-run.log | sed 's/^/# /'; rc=1; \
 	fi; exit $$rc
 
-run-agent-mesh: $(SYNAPSED) $(SYNCTL_BIN) $(AGENT_PROBE)
+# synctl.mk is included after this file: name its program literally.
+run-agent-mesh: $(SYNAPSED) $(BUILD)/bin/synctl $(AGENT_PROBE)
 	@selftests/agent/mesh.sh $(BUILD)
 
-bench-agent: $(AGENT_BENCH) $(SYNAPSED) $(SYNCTL_BIN) $(AGENT_PROBE)
+bench-agent: $(AGENT_BENCH) $(SYNAPSED) $(BUILD)/bin/synctl $(AGENT_PROBE)
 	$(AGENT_BENCH)
 	@MESH_BENCH=1 selftests/agent/mesh.sh $(BUILD) | grep -E '^# (rtt|mesh)'
 
