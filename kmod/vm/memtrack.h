@@ -72,7 +72,12 @@ struct svm_mt_snap {
 };
 
 struct svm_memtrack {
-	/* One byte per page, max_pages long: a store is a single byte write. */
+	/*
+	 * One byte per page, max_pages long: a store is a single byte write.
+	 * Allocated once by svm_memtrack_init() and never moved, so the
+	 * interpreter may keep this pointer in a register for the task's
+	 * lifetime and store SVM_MT_WRITTEN into it directly.
+	 */
 	uint8_t *dirty;
 	uint32_t max_pages;
 	uint32_t npages;		/* tracked memory size */
