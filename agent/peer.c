@@ -134,6 +134,42 @@ int peer_send(struct peer *p, uint32_t type, const uint8_t *payload,
 	return conn_send(p->conn, type, p->conf->id, payload, len);
 }
 
+unsigned int mesh_broadcast(struct agent *a, uint32_t type,
+			    const uint8_t *payload, size_t len)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < a->npeers; i++)
+		if (!peer_send(&a->peers[i], type, payload, len))
+			n++;
+	return n;
+}
+
+int mesh_register_handler(struct agent *a, uint32_t type, msg_handler_fn fn,
+			  void *arg)
+{
+	unsigned int i;
+
+	if (type < MSG_RANGE_CLUSTER || type > UINT16_MAX ||
+	    a->nhandlers >= MAX_MSG_HANDLERS)
+		return -1;
+	for (i = 0; i < a->nhandlers; i++)
+		if (a->handlers[i].type == type)
+			return -1;
+	a->handlers[a->nhandlers++] = (struct msg_handler){ type, fn, arg };
+	return 0;
+}
+
+static const struct msg_handler *find_handler(struct agent *a, uint32_t type)
+{
+	unsigned int i;
+
+	for (i = 0; i < a->nhandlers; i++)
+		if (a->handlers[i].type == type)
+			return &a->handlers[i];
+	return NULL;
+}
+
 static void close_cb(struct bufferevent *bev, void *arg)
 {
 	struct conn *c = arg;
@@ -312,6 +348,7 @@ static void on_refuse(struct conn *c, const struct node_msg *m)
 static bool handle_msg(struct conn *c, const uint8_t *buf, size_t len)
 {
 	struct agent *a = c->agent;
+	const struct msg_handler *h;
 	struct peer *p = c->peer;
 	struct node_msg m;
 	int r;
@@ -370,9 +407,15 @@ static bool handle_msg(struct conn *c, const uint8_t *buf, size_t len)
 		return true;
 	default:
 		p->last_rx_ns = now_mono_ns();
-		conn_reject(c, REJ_UNKNOWN_TYPE, "type 0x%04x dropped",
-			    m.message_type);
-		return true;
+		h = find_handler(a, m.message_type);
+		if (!h) {
+			conn_reject(c, REJ_UNKNOWN_TYPE, "type 0x%04x dropped",
+				    m.message_type);
+			return true;
+		}
+		h->fn(p, &m, h->arg);
+		/* the handler may have closed the session */
+		return p->conn == c;
 	}
 }
 

@@ -76,6 +76,22 @@ struct peer {
 	uint64_t msgs_rx, msgs_tx, connects, disconnects;
 };
 
+/*
+ * A handler for a message type outside the mesh range. It runs after every
+ * check in peer.c passed (signature, sender, version, replay window), so
+ * it may trust m->sender_id; the payload is still unparsed bytes.
+ */
+typedef void (*msg_handler_fn)(struct peer *p, const struct node_msg *m,
+			       void *arg);
+
+#define MAX_MSG_HANDLERS	64
+
+struct msg_handler {
+	uint32_t type;
+	msg_handler_fn fn;
+	void *arg;
+};
+
 struct agent {
 	struct agent_config cfg;
 	const char *config_path;
@@ -97,6 +113,8 @@ struct agent {
 	uint64_t rejected[REJ_COUNT];
 	struct log_ratelimit rl[REJ_COUNT];
 	uint64_t msgs_rx, msgs_tx, hb_tx, hb_rx, reloads;
+	struct msg_handler handlers[MAX_MSG_HANDLERS];
+	unsigned int nhandlers;
 };
 
 /* tls.c */
@@ -122,6 +140,12 @@ void agent_reject(struct agent *a, enum reject_reason r, const char *fmt, ...)
 int peer_send(struct peer *p, uint32_t type, const uint8_t *payload,
 	      size_t len);
 const char *peer_state_name(enum peer_state s);
+/* Registers fn for a type >= MSG_RANGE_CLUSTER; -1 if taken or full. */
+int mesh_register_handler(struct agent *a, uint32_t type, msg_handler_fn fn,
+			  void *arg);
+/* Sends to every peer with a session; returns how many it was queued for. */
+unsigned int mesh_broadcast(struct agent *a, uint32_t type,
+			    const uint8_t *payload, size_t len);
 
 /* heartbeat.c */
 int heartbeat_start(struct agent *a);

@@ -216,6 +216,7 @@ replay() {
 		[ "$(rejected 1 future)" -gt "$f0" ]
 }
 check replay_duplicate_stale_future_dropped replay
+expect_refusal unknown_type_dropped_session_kept 1 unknown_type 'result: acks 1 ' unknown-type certs/n6
 check good_peer_accepted grep -q 'result: accepted' <<<"$(probe 2 hello certs/n6)"
 
 undisturbed() {

@@ -13,7 +13,7 @@
  *   timeout             nothing happened in time
  *
  * Modes: raw-garbage, hello, version, forge, garbage, oversize, replay,
- * heartbeat.
+ * unknown-type, heartbeat.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -347,6 +347,11 @@ int main(int argc, char *argv[])
 		send_heartbeat(&p, 0, 3600 * 1000LL, 1);
 		p.timeout_ms = 1000;
 		count_acks(&p, 4);
+	} else if (!strcmp(p.mode, "unknown-type")) {
+		/* a type from a later version: dropped, the session stays */
+		send_msg(&p, MSG_RANGE_CLUSTER + 0x50, 1, junk, 0, 0, 0, 1);
+		send_heartbeat(&p, 0, 0, 1);
+		count_acks(&p, 1);
 	} else if (!strcmp(p.mode, "heartbeat")) {
 		for (i = 0; i < p.count; i++) {
 			send_heartbeat(&p, 0, 0, 1);
