@@ -93,7 +93,8 @@ static int write_public(const char *path, X509 *cert, X509_CRL *crl,
 		return -1;
 	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+	f = fd < 0 ? NULL : fdopen(fd, "w");
+	if (!f) {
 		if (fd >= 0)
 			close(fd);
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));

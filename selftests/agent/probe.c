@@ -282,17 +282,38 @@ int main(int argc, char *argv[])
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'c': p.connect = optarg; break;
-		case 'A': p.ca = optarg; break;
-		case 'C': p.cert = optarg; break;
-		case 'K': p.key = optarg; break;
-		case 'L': p.cluster = optarg; break;
-		case 'i': p.claim = optarg; break;
-		case 't': p.to = optarg; break;
-		case 'm': p.mode = optarg; break;
-		case 'T': p.timeout_ms = atoi(optarg); break;
-		case 'n': p.count = atoi(optarg); break;
-		default: die("bad option");
+		case 'c':
+			p.connect = optarg;
+			break;
+		case 'A':
+			p.ca = optarg;
+			break;
+		case 'C':
+			p.cert = optarg;
+			break;
+		case 'K':
+			p.key = optarg;
+			break;
+		case 'L':
+			p.cluster = optarg;
+			break;
+		case 'i':
+			p.claim = optarg;
+			break;
+		case 't':
+			p.to = optarg;
+			break;
+		case 'm':
+			p.mode = optarg;
+			break;
+		case 'T':
+			p.timeout_ms = atoi(optarg);
+			break;
+		case 'n':
+			p.count = atoi(optarg);
+			break;
+		default:
+			die("bad option");
 		}
 	}
 	/* a closed session must print its verdict, not kill us */
