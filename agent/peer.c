@@ -178,6 +178,10 @@ static void close_cb(struct bufferevent *bev, void *arg)
 		conn_close(c);
 }
 
+static const struct timeval refuse_flush_timeout = { .tv_sec = 5 };
+
+static void event_cb(struct bufferevent *bev, short what, void *arg);
+
 /* Tell the peer why (when we can), then close once that is flushed. */
 static void conn_refuse(struct conn *c, enum reject_reason r,
 			const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -203,7 +207,9 @@ static void conn_refuse(struct conn *c, enum reject_reason r,
 	free(payload);
 	c->state = CONN_CLOSING;
 	bufferevent_disable(c->bev, EV_READ);
-	bufferevent_setcb(c->bev, NULL, close_cb, NULL, c);
+	/* a peer that stops reading cannot keep us flushing forever */
+	bufferevent_set_timeouts(c->bev, NULL, &refuse_flush_timeout);
+	bufferevent_setcb(c->bev, NULL, close_cb, event_cb, c);
 	close_cb(c->bev, c);
 }
 
@@ -455,7 +461,9 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
 		conn_tls_up(c);
 		return;
 	}
-	if (c->state == CONN_TLS) {
+	if (c->state == CONN_CLOSING) {
+		/* the refusal could not be flushed: it was counted already */
+	} else if (c->state == CONN_TLS) {
 		e = bufferevent_get_openssl_error(bev);
 		if (what & BEV_EVENT_TIMEOUT)
 			conn_reject(c, REJ_TLS, "handshake timeout");
