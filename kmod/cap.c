@@ -8,7 +8,9 @@
  * which keeps a node without an agent usable (see
  * Documentation/capabilities.md for why that default is safe).
  */
+#include <linux/sched.h>
 #include <linux/string.h>
+#include <linux/timekeeping.h>
 #include <net/genetlink.h>
 #include <net/netlink.h>
 
@@ -47,18 +49,46 @@ bool synapse_cap_revoked(u64 task_id, u64 job_id, const u8 cap_id[32],
 	       SYNAPSE_CAP_ALLOW;
 }
 
-const struct nla_policy synapse_cap_policy[SYNAPSE_A_CAP_ENFORCED + 1] = {
+/* A range pointer: 6.1 keeps NLA_POLICY_RANGE()'s bounds in an s16. */
+static struct netlink_range_validation synapse_cap_repeat_range __ro_after_init = {
+	.min = 1,
+	.max = SYNAPSE_CAP_REPEAT_MAX,
+};
+
+const struct nla_policy synapse_cap_policy[SYNAPSE_A_CAP_REPEAT + 1] = {
 	[SYNAPSE_A_CAP_ID] = NLA_POLICY_EXACT_LEN(SYNAPSE_CAP_ID_LEN),
 	[SYNAPSE_A_CAP_JOB_ID] = { .type = NLA_U64 },
+	[SYNAPSE_A_CAP_REPEAT] = NLA_POLICY_FULL_RANGE(NLA_U32,
+						       &synapse_cap_repeat_range),
 };
+
+/* The cost of one checkpoint, as tasks pay it, repeated @n times. */
+static u64 synapse_cap_bench(u64 job_id, const u8 *cap_id, u32 n)
+{
+	u64 start, total = 0;
+	u32 i;
+
+	start = ktime_get_ns();
+	for (i = 0; i < n; i++) {
+		synapse_cap_revoked(0, job_id, cap_id, SYNAPSE_CAP_AT_QUERY);
+		/* Yield without charging the pause to the measurement. */
+		if ((i & 4095) == 4095) {
+			total += ktime_get_ns() - start;
+			cond_resched();
+			start = ktime_get_ns();
+		}
+	}
+	return total + ktime_get_ns() - start;
+}
 
 int synapse_cap_check_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct genlmsghdr *ghdr;
 	struct nlmsghdr *nlh;
 	struct sk_buff *msg;
-	u64 job_id = 0;
+	u64 job_id = 0, elapsed = 0;
 	const u8 *cap_id;
+	u32 repeat = 0;
 	u8 verdict;
 
 	if (GENL_REQ_ATTR_CHECK(info, SYNAPSE_A_CAP_ID)) {
@@ -69,10 +99,16 @@ int synapse_cap_check_doit(struct sk_buff *skb, struct genl_info *info)
 	if (info->attrs[SYNAPSE_A_CAP_JOB_ID])
 		job_id = nla_get_u64(info->attrs[SYNAPSE_A_CAP_JOB_ID]);
 
+	if (info->attrs[SYNAPSE_A_CAP_REPEAT])
+		repeat = nla_get_u32(info->attrs[SYNAPSE_A_CAP_REPEAT]);
+
 	verdict = synapse_cap_fire(0, job_id, cap_id, SYNAPSE_CAP_AT_QUERY);
+	if (repeat)
+		elapsed = synapse_cap_bench(job_id, cap_id, repeat);
 
 	msg = genlmsg_new(nla_total_size(SYNAPSE_CAP_ID_LEN) +
-			  2 * nla_total_size(sizeof(u32)), GFP_KERNEL);
+			  2 * nla_total_size(sizeof(u32)) +
+			  nla_total_size_64bit(sizeof(u64)), GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
 	/*
@@ -90,7 +126,9 @@ int synapse_cap_check_doit(struct sk_buff *skb, struct genl_info *info)
 	if (nla_put(msg, SYNAPSE_A_CAP_ID, SYNAPSE_CAP_ID_LEN, cap_id) ||
 	    nla_put_u32(msg, SYNAPSE_A_CAP_VERDICT, verdict) ||
 	    nla_put_u32(msg, SYNAPSE_A_CAP_ENFORCED,
-			trace_synapse_cap_check_enabled()))
+			trace_synapse_cap_check_enabled()) ||
+	    (repeat && nla_put_u64_64bit(msg, SYNAPSE_A_CAP_ELAPSED_NS, elapsed,
+					 SYNAPSE_A_PAD)))
 		goto out_free_msg;
 	nlmsg_end(msg, nlh);
 	return genlmsg_reply(msg, info);

@@ -28,8 +28,8 @@ bool synapse_cap_revoked(u64 task_id, u64 job_id, const u8 cap_id[32],
 			 int where);
 
 /* SYNAPSE_CMD_CAP_CHECK, wired into the family's ops by genl.c. */
-extern const struct nla_policy synapse_cap_policy[SYNAPSE_A_CAP_ENFORCED + 1];
-#define SYNAPSE_CAP_POLICY_MAXATTR SYNAPSE_A_CAP_ENFORCED
+extern const struct nla_policy synapse_cap_policy[SYNAPSE_A_CAP_REPEAT + 1];
+#define SYNAPSE_CAP_POLICY_MAXATTR SYNAPSE_A_CAP_REPEAT
 int synapse_cap_check_doit(struct sk_buff *skb, struct genl_info *info);
 
 #endif /* SYNAPSE_KMOD_CAP_H */

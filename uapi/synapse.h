@@ -73,6 +73,30 @@
  * Limits: SYNAPSE_HASH_CHUNK_MAX keeps a request with its headers within
  * the u16 nla_len and one 64 KiB netlink message; the reply of every
  * command fits one message (NLMSG_GOODSIZE), so there are no dumps yet.
+ *
+ * SYNAPSE_CMD_CAP_CHECK
+ * ---------------------
+ * The current verdict of a capability (uapi/synapse_cap.h). Needs
+ * CAP_NET_ADMIN in the netns's user namespace. Fires the tracepoint
+ * synapse_cap_check with task id 0 and where SYNAPSE_CAP_AT_QUERY, exactly
+ * as a task's checkpoint does, so it tests the whole enforcement path.
+ * Request:
+ *
+ *    SYNAPSE_A_CAP_ID: NLA_BINARY, exactly SYNAPSE_CAP_ID_LEN bytes, required
+ *    SYNAPSE_A_CAP_JOB_ID: NLA_U64, optional (0), passed to the program
+ *    SYNAPSE_A_CAP_REPEAT: NLA_U32, optional, 1..SYNAPSE_CAP_REPEAT_MAX:
+ *                          also run the check this many times back to back
+ *                          and time it (one checkpoint's cost)
+ *
+ * Reply (same command):
+ *
+ *    SYNAPSE_A_CAP_ID: the capability id asked about
+ *    SYNAPSE_A_CAP_VERDICT: NLA_U32, enum synapse_cap_verdict
+ *    SYNAPSE_A_CAP_ENFORCED: NLA_U32, 1 if anything is attached to the
+ *                            tracepoint (a BPF program or a tracer), 0 if
+ *                            the check is a no-op and every verdict ALLOW
+ *    SYNAPSE_A_CAP_ELAPSED_NS: NLA_U64, with REPEAT only: nanoseconds the
+ *                              repeated checks took in all
  */
 #ifndef _UAPI_SYNAPSE_H
 #define _UAPI_SYNAPSE_H
@@ -88,6 +112,7 @@
 #define SYNAPSE_HASH_CHUNK_MAX	(60 * 1024)
 #define SYNAPSE_HASH_MAX	(1ULL << 30)
 #define SYNAPSE_HASH_STREAMS_MAX 64
+#define SYNAPSE_CAP_REPEAT_MAX	10000000
 
 enum synapse_cmd {
 	SYNAPSE_CMD_UNSPEC,
@@ -136,6 +161,8 @@ enum synapse_attr {
 	SYNAPSE_A_CAP_JOB_ID,
 	SYNAPSE_A_CAP_VERDICT,
 	SYNAPSE_A_CAP_ENFORCED,
+	SYNAPSE_A_CAP_REPEAT,
+	SYNAPSE_A_CAP_ELAPSED_NS,
 
 	__SYNAPSE_A_LAST
 };

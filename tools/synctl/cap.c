@@ -33,6 +33,7 @@ static const char usage[] =
 	"       synctl cap revoke CAP | unrevoke CAP | expire CAP WHEN\n"
 	"       synctl cap list\n"
 	"       synctl cap status [CAP]\n"
+	"       synctl cap bench CAP COUNT\n"
 	"\n"
 	"CAP is a capability id (64 hex digits) or a token file. WHEN is seconds\n"
 	"since the epoch, or +N for N seconds from now (0: none, for expire).\n"
@@ -48,6 +49,7 @@ static const char usage[] =
 	"expire   make the capability expire in the kernel at WHEN\n"
 	"list     the revocation map\n"
 	"status   the pinned objects and counters; with CAP, the kernel's verdict\n"
+	"bench    time COUNT checks of CAP inside the kernel (ns per checkpoint)\n"
 	"\n"
 	"Options: --pin-dir DIR, -j/--json, -h/--help.\n";
 
@@ -479,17 +481,24 @@ static int cap_list(struct cap_args *a)
 }
 
 struct cap_verdict {
+	const uint8_t *id;		/* the request's capability id */
+	uint32_t repeat;		/* 0, or checks to time in the kernel */
 	bool has_verdict;
 	uint32_t verdict;
 	uint32_t enforced;
+	bool has_elapsed;
+	uint64_t elapsed_ns;
 };
 
 static int cap_check_build(struct nlmsghdr *nlh, size_t buflen, void *ctx)
 {
-	const uint8_t *id = ctx;
+	const struct cap_verdict *v = ctx;
 
 	if (!mnl_attr_put_check(nlh, buflen, SYNAPSE_A_CAP_ID,
-				SYNAPSE_CAP_ID_LEN, id))
+				SYNAPSE_CAP_ID_LEN, v->id))
+		return -EMSGSIZE;
+	if (v->repeat &&
+	    !mnl_attr_put_u32_check(nlh, buflen, SYNAPSE_A_CAP_REPEAT, v->repeat))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -512,6 +521,12 @@ static int cap_check_parse(const struct nlmsghdr *nlh, void *ctx)
 				return -EBADMSG;
 			v->enforced = mnl_attr_get_u32(attr);
 			break;
+		case SYNAPSE_A_CAP_ELAPSED_NS:
+			if (mnl_attr_validate(attr, MNL_TYPE_U64) < 0)
+				return -EBADMSG;
+			v->elapsed_ns = mnl_attr_get_u64(attr);
+			v->has_elapsed = true;
+			break;
 		}
 	}
 	return 0;
@@ -530,7 +545,8 @@ static const char *verdict_name(uint32_t v)
 	return "unknown";
 }
 
-static int kernel_verdict(uint8_t id[SYNAPSE_CAP_ID_LEN], struct cap_verdict *v)
+static int kernel_verdict(uint8_t id[SYNAPSE_CAP_ID_LEN], uint32_t repeat,
+			  struct cap_verdict *v)
 {
 	struct ipc_request req = {
 		.cmd = SYNAPSE_CMD_CAP_CHECK,
@@ -541,9 +557,11 @@ static int kernel_verdict(uint8_t id[SYNAPSE_CAP_ID_LEN], struct cap_verdict *v)
 	int ret;
 
 	memset(v, 0, sizeof(*v));
+	v->id = id;
+	v->repeat = repeat;
 	if (synctl_connect(&ipc) < 0)
 		return -1;
-	req.ctx = id;
+	req.ctx = v;
 	ret = ipc_request(ipc, &req);
 	if (ret < 0)
 		report_error("cap status", ret, ipc_last_extack(ipc));
@@ -574,7 +592,7 @@ static int cap_status(struct cap_args *a, int argc, char *argv[])
 		return SYNCTL_EXIT_USAGE;
 	}
 	if (argc == 1 && (cap_arg("status", argv[0], id) ||
-			  kernel_verdict(id, &v)))
+			  kernel_verdict(id, 0, &v)))
 		return SYNCTL_EXIT_FAIL;
 	err = synapse_bpf_status(a->pin_dir, &st);
 	if (err)
@@ -610,6 +628,37 @@ static int cap_status(struct cap_args *a, int argc, char *argv[])
 	return SYNCTL_EXIT_OK;
 }
 
+/* The kernel times N back-to-back checks: one checkpoint's cost. */
+static int cap_bench(int argc, char *argv[])
+{
+	uint8_t id[SYNAPSE_CAP_ID_LEN];
+	struct cap_verdict v;
+	uint64_t n;
+
+	if (argc != 2 || parse_u64(argv[1], &n) || !n ||
+	    n > SYNAPSE_CAP_REPEAT_MAX) {
+		fprintf(stderr, "%s cap bench: CAP and a count 1..%d\n",
+			PROG_NAME, SYNAPSE_CAP_REPEAT_MAX);
+		return SYNCTL_EXIT_USAGE;
+	}
+	if (cap_arg("bench", argv[0], id) || kernel_verdict(id, (uint32_t)n, &v))
+		return SYNCTL_EXIT_FAIL;
+	if (!v.has_elapsed)
+		return fail("bench", "the module sent no time");
+	if (json_output)
+		return json_print(stdout, json_pack("{s:I, s:I, s:f, s:s, s:b}",
+			"checks", (json_int_t)n,
+			"elapsed_ns", (json_int_t)v.elapsed_ns,
+			"ns_per_check", (double)v.elapsed_ns / (double)n,
+			"verdict", verdict_name(v.verdict),
+			"enforced", v.enforced)) < 0;
+	printf("%llu checks in %llu ns: %.1f ns/check (%s, verdict %s)\n",
+	       (unsigned long long)n, (unsigned long long)v.elapsed_ns,
+	       (double)v.elapsed_ns / (double)n,
+	       v.enforced ? "attached" : "detached", verdict_name(v.verdict));
+	return SYNCTL_EXIT_OK;
+}
+
 int cap_main(int argc, char *argv[])
 {
 	struct cap_args a = { 0 };
@@ -641,6 +690,8 @@ int cap_main(int argc, char *argv[])
 		return cap_list(&a);
 	if (!strcmp(verb, "status"))
 		return cap_status(&a, argc, argv);
+	if (!strcmp(verb, "bench"))
+		return cap_bench(argc, argv);
 	fprintf(stderr, "%s cap: unknown action or bad arguments for '%s'\n",
 		PROG_NAME, verb);
 	fputs(usage, stderr);
