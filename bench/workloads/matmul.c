@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
-/* matmul: 96x96 i32 matrix product, n times, feeding the result back —
- * nested loops, address arithmetic, multiply-accumulate. */
+/*
+ * matmul: 96x96 i32 matrix product, n times, feeding the result back —
+ * nested loops, address arithmetic, multiply-accumulate.
+ */
 #include "bench.h"
 
 #define N	96

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
-/* mix64: i64 arithmetic — multiply, xor-shift, rotate, divide and
- * remainder, compare — n x 1024 rounds over a small state. */
+/*
+ * mix64: i64 arithmetic — multiply, xor-shift, rotate, divide and
+ * remainder, compare — n x 1024 rounds over a small state.
+ */
 #include "bench.h"
 
 static u64 rotl(u64 x, int k)

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
-/* sha256: SHA-256 (the examples' pure-C version) over 16 KiB, n times,
+/*
+ * sha256: SHA-256 (the examples' pure-C version) over 16 KiB, n times,
  * each round hashing the previous digest in — 32-bit rotates and adds.
- * Returns the first 8 bytes of the final digest. */
+ * Returns the first 8 bytes of the final digest.
+ */
 #include "bench.h"
 #include <synapse_sha256.h>
 

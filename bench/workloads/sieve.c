@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
-/* sieve: Eratosthenes over 1 MiB of byte flags, n times — memory loads
- * and stores in tight loops. Returns the sum of the prime counts. */
+/*
+ * sieve: Eratosthenes over 1 MiB of byte flags, n times — memory loads
+ * and stores in tight loops. Returns the sum of the prime counts.
+ */
 #include "bench.h"
 
 #define LIMIT	(1u << 20)

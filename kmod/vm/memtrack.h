@@ -83,8 +83,10 @@ struct svm_memtrack {
 	uint32_t npages;		/* tracked memory size */
 	uint32_t keep;			/* K: restorable checkpoints */
 
-	/* Merkle tree, heap layout: node (level l, position i) is at
-	 * tree[(cap >> l) + i]; leaves are level 0; cap a power of two. */
+	/*
+	 * Merkle tree, heap layout: node (level l, position i) is at
+	 * tree[(cap >> l) + i]; leaves are level 0; cap a power of two.
+	 */
 	uint8_t (*tree)[SVM_SHA256_LEN];
 	uint32_t cap;
 	uint32_t *work;			/* cap + 1 positions, scratch */
@@ -97,8 +99,10 @@ struct svm_memtrack {
 	/* Snapshots, oldest first; at most keep (+1 while folding). */
 	struct svm_mt_snap *snaps;
 	uint32_t nsnaps;
-	/* Pages folded out of evicted snapshots: base[p] is page p as of the
-	 * newest evicted checkpoint, NULL = zero. base_cap entries. */
+	/*
+	 * Pages folded out of evicted snapshots: base[p] is page p as of the
+	 * newest evicted checkpoint, NULL = zero. base_cap entries.
+	 */
 	uint8_t **base;
 	uint32_t base_cap;
 	size_t held_pages;		/* page copies in snaps and base */

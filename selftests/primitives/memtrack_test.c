@@ -365,8 +365,10 @@ TEST(snapshots_copy_only_dirty_pages)
 	svm_memtrack_dirty(&mt, 0, 1);
 	ASSERT_EQ(0, svm_memtrack_checkpoint(&mt, mem, 64, 1, r));
 	EXPECT_EQ(65, mt.held_pages);
-	/* From checkpoint 2 on, the oldest folds into the base, where
-	 * page 0 is replaced each time: 64 in the base + 2 snapshots. */
+	/*
+	 * From checkpoint 2 on, the oldest folds into the base, where
+	 * page 0 is replaced each time: 64 in the base + 2 snapshots.
+	 */
 	for (uint64_t seq = 2; seq < 10; seq++) {
 		mem[0] = seq;
 		svm_memtrack_dirty(&mt, 0, 1);
