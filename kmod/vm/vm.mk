@@ -37,5 +37,6 @@ USER_PROGS	+= $(SYNVM) $(SPECRUN)
 
 include $(TOP)/selftests/spec/spec.mk
 include $(TOP)/selftests/engine/engine.mk
+include $(TOP)/selftests/fuzz/fuzz.mk
 
 .PHONY: libsynvm
