@@ -32,3 +32,16 @@ SYNCTL_EXTRA_LIBS	+= $(AGENT_LIB) $(AGENT_LIBS) $(CAP_LIBS)
 
 cap-bpf: $(CAP_LIB_OBJS)
 .PHONY: cap-bpf
+
+# Suite cap-unit: the token code and the loader's clock conversion.
+CAP_TEST	:= $(BUILD)/selftests/cap/captoken_test
+$(CAP_TEST): selftests/cap/captoken_test.c $(CAP_LIB_OBJS) $(AGENT_LIB) $(HARNESS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wno-missing-prototypes -Wno-sign-compare $(AGENT_CFLAGS) \
+		$(LDFLAGS) -o $@ $< $(CAP_LIB_OBJS) $(AGENT_LIB) $(AGENT_LIBS) $(CAP_LIBS)
+
+USER_PROGS	+= $(CAP_TEST)
+CHECK_SUITES	+= cap-unit
+run-cap-unit: $(CAP_TEST)
+	$(CAP_TEST)
+.PHONY: run-cap-unit
