@@ -19,6 +19,7 @@
 #include "stream.h"
 #include "genl.h"
 #include "cap.h"
+#include "genl_task.h"
 
 
 static struct genl_family synapse_genl_family;
@@ -220,6 +221,7 @@ static const struct genl_ops synapse_genl_ops[] = {
 		.maxattr = SYNAPSE_CAP_POLICY_MAXATTR,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
+	SYNAPSE_TASK_GENL_OPS,
 };
 
 static struct genl_family synapse_genl_family __ro_after_init = {
@@ -229,8 +231,16 @@ static struct genl_family synapse_genl_family __ro_after_init = {
 	.parallel_ops = true,	/* state is per netns, under its own lock */
 	.ops = synapse_genl_ops,
 	.n_ops = ARRAY_SIZE(synapse_genl_ops),
+	.mcgrps = synapse_task_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(synapse_task_mcgrps),
 	.module = THIS_MODULE,
 };
+
+/* For replies built outside this file (genl_task.c). */
+const struct genl_family *synapse_genl_family_get(void)
+{
+	return &synapse_genl_family;
+}
 
 int __init synapse_genl_init(void)
 {

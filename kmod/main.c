@@ -13,6 +13,7 @@
 #include "version.h"
 #include "sha256.h"
 #include "stream.h"
+#include "tasks.h"
 #include "genl.h"
 
 static int __init synapse_init(void)
@@ -25,14 +26,19 @@ static int __init synapse_init(void)
 	err = synapse_stream_init();
 	if (err)
 		goto out_free_sha256;
-	err = synapse_genl_init();
+	err = synapse_tasks_init();
 	if (err)
 		goto out_exit_streams;
+	err = synapse_genl_init();
+	if (err)
+		goto out_exit_tasks;
 
 	pr_info("version " SYNAPSE_MODULE_VERSION " loaded, sha256 driver %s\n",
 		synapse_sha256_driver());
 	return 0;
 
+out_exit_tasks:
+	synapse_tasks_exit();
 out_exit_streams:
 	synapse_stream_exit();
 out_free_sha256:
@@ -43,6 +49,7 @@ out_free_sha256:
 static void __exit synapse_exit(void)
 {
 	synapse_genl_exit();
+	synapse_tasks_exit();
 	synapse_stream_exit();
 	synapse_sha256_exit();
 }

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
 
@@ -448,4 +450,64 @@ void ipc_close(struct ipc *ipc)
 	mnl_socket_close(ipc->nl);
 	free(ipc->buf);
 	free(ipc);
+}
+
+int ipc_subscribe(struct ipc *ipc, const char *group)
+{
+	unsigned int i;
+
+	for (i = 0; i < ipc->family.n_groups; i++) {
+		uint32_t id = ipc->family.groups[i].id;
+
+		if (strcmp(ipc->family.groups[i].name, group))
+			continue;
+		if (mnl_socket_setsockopt(ipc->nl, NETLINK_ADD_MEMBERSHIP,
+					  &id, sizeof(id)) < 0)
+			return -errno;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int ipc_next_events(struct ipc *ipc, int timeout_ms,
+		    int (*parse)(const struct nlmsghdr *nlh, void *ctx),
+		    void *ctx)
+{
+	struct pollfd pfd = {
+		.fd = mnl_socket_get_fd(ipc->nl),
+		.events = POLLIN,
+	};
+	const struct nlmsghdr *nlh;
+	ssize_t n;
+	int len, ret;
+
+	ret = poll(&pfd, 1, timeout_ms);
+	if (ret < 0)
+		return -errno;
+	if (ret == 0)
+		return 0;
+	n = recv(pfd.fd, ipc->buf, IPC_BUF_SIZE, MSG_DONTWAIT);
+	if (n < 0)
+		return errno == EAGAIN ? 0 : -errno;
+	len = (int)n;
+	for (nlh = (const struct nlmsghdr *)ipc->buf; mnl_nlmsg_ok(nlh, len);
+	     nlh = mnl_nlmsg_next(nlh, &len)) {
+		if (nlh->nlmsg_type != ipc->family.id)
+			continue;
+		ret = parse(nlh, ctx);
+		if (ret < 0)
+			return ret;
+	}
+	return 1;
+}
+
+int ipc_set_sndbuf(struct ipc *ipc, int bytes)
+{
+	int fd = mnl_socket_get_fd(ipc->nl);
+
+	/* SO_SNDBUFFORCE needs CAP_NET_ADMIN, as adding modules does anyway. */
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bytes, sizeof(bytes)) &&
+	    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof(bytes)))
+		return -errno;
+	return 0;
 }

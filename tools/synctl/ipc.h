@@ -66,6 +66,20 @@ int ipc_request(struct ipc *ipc, const struct ipc_request *req);
 void ipc_close(struct ipc *ipc);
 
 const struct ipc_family *ipc_family(const struct ipc *ipc);
+
+/*
+ * Multicast: join a group of the family by name (-ENOENT when the family
+ * has none by that name), then wait up to timeout_ms (-1: forever) for a
+ * datagram and feed each of the family's messages in it to parse().
+ * Returns 1 after a datagram, 0 on timeout, or a negative errno. Use a
+ * socket of its own for events: replies to requests do not mix with them.
+ */
+int ipc_subscribe(struct ipc *ipc, const char *group);
+int ipc_next_events(struct ipc *ipc, int timeout_ms,
+		    int (*parse)(const struct nlmsghdr *nlh, void *ctx),
+		    void *ctx);
+/* Requests larger than the default socket buffer (module bytes). */
+int ipc_set_sndbuf(struct ipc *ipc, int bytes);
 /* The extended ACK of the last failed request ("" when none). */
 const struct ipc_extack *ipc_last_extack(const struct ipc *ipc);
 

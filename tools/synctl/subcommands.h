@@ -28,6 +28,10 @@ int node_main(int argc, char *argv[]);
 int peers_main(int argc, char *argv[]);
 /* Capability tokens and revocation (agent/captoken.c, agent/bpf/). */
 int cap_main(int argc, char *argv[]);
+/* Modules and tasks in synapse.ko (module.c, task.c, monitor.c). */
+int module_main(int argc, char *argv[]);
+int task_main(int argc, char *argv[]);
+int monitor_main(int argc, char *argv[]);
 
 /*
  * Options every subcommand takes: -j/--json and -h/--help. Returns the

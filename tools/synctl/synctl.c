@@ -25,6 +25,9 @@ static const struct {
 	{ "node", node_main, "the local synapsed: identity, uptime, counters" },
 	{ "peers", peers_main, "the local synapsed's peers: state, RTT, heartbeats" },
 	{ "cap", cap_main, "capability tokens and their eBPF-enforced revocation" },
+	{ "module", module_main, "add, delete and list Wasm modules in synapse.ko" },
+	{ "task", task_main, "start, inspect, kill, read and replay kernel tasks" },
+	{ "monitor", monitor_main, "print task completion events" },
 	{ "help", help_main, "show this help, or a subcommand's" },
 };
 
