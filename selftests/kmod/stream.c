@@ -4,8 +4,11 @@
  * ABORT and on the final request, bounded per netns, separate per netns.
  */
 #include <errno.h>
+#include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <kselftest_harness.h>
 
 #include "synl.h"
@@ -176,6 +179,143 @@ TEST(userns_owner_may_stream)
 	ASSERT_EQ(0, sha256_ref("abc", 3, want));
 	EXPECT_EQ(0, memcmp(got, want, 32));
 	synl_close(&s);
+}
+
+/* Wait for one byte on @fd for at most @ms; 0 when it came. */
+static int wait_byte(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char c;
+
+	if (poll(&p, 1, ms) != 1 || read(fd, &c, 1) != 1)
+		return -1;
+	return c == 'y' ? 0 : -1;
+}
+
+/*
+ * Child of streams_bounded_in_total: in a netns of its own, open
+ * SYNAPSE_HASH_STREAMS_MAX streams, say 'y' (or 'n') on @ready, and hold
+ * them until @release closes.
+ */
+static void hold_streams(int ready, int release)
+{
+	int i, n = SYNAPSE_HASH_STREAMS_MAX;
+	struct synl *s = calloc(n, sizeof(*s));
+	char ok = 'y';
+
+	if (!s || unshare(CLONE_NEWNET))
+		ok = 'n';
+	for (i = 0; ok == 'y' && i < n; i++)
+		if (synl_open(&s[i]) ||
+		    synl_hash(&s[i], "x", 1, SYNAPSE_HASH_F_MORE, NULL, NULL))
+			ok = 'n';
+	if (write(ready, &ok, 1) != 1)
+		_exit(1);
+	wait_byte(release, 60 * 1000);
+	_exit(0);
+}
+
+/*
+ * 1024 streams in all, whatever the netns: 16 netns full of streams, then
+ * a 17th netns may not open one. The error must say which bound it hit.
+ */
+TEST(streams_bounded_in_total)
+{
+	const int holders = 1024 / SYNAPSE_HASH_STREAMS_MAX;
+	int ready[2], release[2], i, started = 0, status;
+	pid_t pid[1024 / SYNAPSE_HASH_STREAMS_MAX];
+	struct synl s;
+
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(release));
+	for (i = 0; i < holders; i++) {
+		pid[i] = fork();
+		ASSERT_LE(0, pid[i]);
+		if (!pid[i]) {
+			close(ready[0]);
+			close(release[1]);
+			hold_streams(ready[1], release[0]);
+		}
+		started++;
+		if (wait_byte(ready[0], 30 * 1000))
+			break;
+	}
+	close(release[0]);
+	EXPECT_EQ(holders, started) TH_LOG("holder %d could not open its streams", started);
+	if (started == holders) {
+		ASSERT_EQ(0, unshare(CLONE_NEWNET));
+		ASSERT_EQ(0, synl_open(&s));
+		EXPECT_EQ(0, open_streams(&s));
+		EXPECT_EQ(-EBUSY, synl_hash(&s, "x", 1, SYNAPSE_HASH_F_MORE, NULL, NULL));
+		EXPECT_STREQ("synapse: too many open hash streams", s.msg);
+		synl_close(&s);
+	}
+	close(release[1]);	/* every holder exits and closes its sockets */
+	for (i = 0; i < started; i++) {
+		EXPECT_EQ(pid[i], waitpid(pid[i], &status, 0));
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	close(ready[0]);
+}
+
+/*
+ * Streams racing with each other and with socket release: several
+ * processes open, feed, finish, abort or abandon streams at once. Every
+ * digest must be right and no stream may survive.
+ */
+TEST(concurrent_streams)
+{
+	const int workers = 4, rounds = 40;
+	int i, status;
+	struct synl q;
+
+	for (i = 0; i < workers; i++) {
+		pid_t p = fork();
+
+		ASSERT_LE(0, p);
+		if (!p) {
+			uint64_t st = 0x9e3779b97f4a7c15ULL * (i + 1);
+			uint8_t buf[3000], got[32], want[32];
+			int r, bad = 0;
+
+			for (r = 0; r < rounds && !bad; r++) {
+				size_t n = 1 + rnd_next(&st) % sizeof(buf);
+				size_t chunk = 1 + rnd_next(&st) % 1024;
+				int how = rnd_next(&st) % 4;
+				struct synl s;
+
+				rnd_fill(&st, buf, n);
+				if (synl_open(&s)) {
+					bad = 1;
+					break;
+				}
+				if (how == 0) {	/* abandon mid-stream */
+					synl_hash(&s, buf, n / 2, SYNAPSE_HASH_F_MORE, NULL, NULL);
+				} else if (how == 1) {	/* abort, then one-shot */
+					struct nlmsghdr *nlh;
+
+					synl_hash(&s, buf, n / 2, SYNAPSE_HASH_F_MORE, NULL, NULL);
+					nlh = synl_req(&s, SYNAPSE_CMD_HASH);
+					mnl_attr_put_u32(nlh, SYNAPSE_A_HASH_FLAGS, SYNAPSE_HASH_F_ABORT);
+					bad |= synl_call(&s, nlh, NULL, NULL) != 0;
+					bad |= synl_hash(&s, buf, n, 0, got, NULL) != 0;
+					bad |= sha256_ref(buf, n, want) || memcmp(got, want, 32);
+				} else {
+					bad |= synl_hash_all(&s, buf, n, chunk, got, NULL) != 0;
+					bad |= sha256_ref(buf, n, want) || memcmp(got, want, 32);
+				}
+				synl_close(&s);
+			}
+			_exit(bad);
+		}
+	}
+	for (i = 0; i < workers; i++) {
+		ASSERT_LT(0, wait(&status));
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	ASSERT_EQ(0, synl_open(&q));
+	EXPECT_EQ(0, open_streams(&q));
+	synl_close(&q);
 }
 
 TEST_HARNESS_MAIN
