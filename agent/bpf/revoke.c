@@ -262,6 +262,20 @@ int synapse_bpf_lookup(struct synapse_bpf *b, const uint8_t id[SYNAPSE_CAP_ID_LE
 	return 0;
 }
 
+int synapse_bpf_verdict(struct synapse_bpf *b, const uint8_t id[SYNAPSE_CAP_ID_LEN])
+{
+	struct synapse_cap_entry e;
+
+	if (synapse_bpf_lookup(b, id, &e))
+		return SYNAPSE_CAP_ALLOW;
+	if (e.flags & SYNAPSE_CAP_F_REVOKED)
+		return SYNAPSE_CAP_REVOKED;
+	/* bpf_ktime_get_boot_ns() is CLOCK_BOOTTIME. */
+	if (e.expires_boot_ns && clock_ns(CLOCK_BOOTTIME) >= e.expires_boot_ns)
+		return SYNAPSE_CAP_EXPIRED;
+	return SYNAPSE_CAP_ALLOW;
+}
+
 static int update(struct synapse_bpf *b, const uint8_t id[SYNAPSE_CAP_ID_LEN],
 		  const struct synapse_cap_entry *e)
 {

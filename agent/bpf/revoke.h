@@ -60,6 +60,14 @@ int synapse_bpf_unrevoke(struct synapse_bpf *b, const uint8_t id[SYNAPSE_CAP_ID_
 int synapse_bpf_lookup(struct synapse_bpf *b, const uint8_t id[SYNAPSE_CAP_ID_LEN],
 		       struct synapse_cap_entry *e);
 
+/*
+ * The verdict revoke.bpf.c gives this capability right now (enum
+ * synapse_cap_verdict), computed in userspace from the same pinned map by
+ * the same rules: the embedded userspace engine's cap_check callback uses
+ * it, so both engines honour one revocation set.
+ */
+int synapse_bpf_verdict(struct synapse_bpf *b, const uint8_t id[SYNAPSE_CAP_ID_LEN]);
+
 typedef int (*synapse_bpf_iter_fn)(const uint8_t id[SYNAPSE_CAP_ID_LEN],
 				   const struct synapse_cap_entry *e, void *arg);
 /* Calls fn for every entry (in the map's order); stops at a non-zero return. */

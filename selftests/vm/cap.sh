@@ -68,7 +68,7 @@ grep -q '^synapse ' /proc/modules || insmod "$KO" ||
 	{ echo "Bail out! insmod $KO failed"; exit 1; }
 "$SYNCTL" cap detach --purge >/dev/null 2>&1
 
-echo "1..22"
+echo "1..23"
 check "no program: allowed, nothing enforced" expect_verdict "$A" "allowed false"
 
 check "attach" "$SYNCTL" cap attach
@@ -93,6 +93,15 @@ check "attached, not revoked: allowed, enforced" expect_verdict "$A" "allowed tr
 
 check "revoke A" "$SYNCTL" cap revoke "$A"
 check "loader gone, A revoked (new process)" expect_verdict "$A" "revoked true"
+same_verdicts() {
+	local id
+
+	for id in "$@"; do
+		"$SYNCTL" -j cap status "$id" |
+			jq -e '.verdict == .map_verdict' >/dev/null ||
+			{ echo "kernel and userspace differ on $id"; return 1; }
+	done
+}
 check "B unaffected" expect_verdict "$B" "allowed true"
 check "list shows A revoked" sh -c "'$SYNCTL' -j cap list | jq -e '.[] | select(.id == \"$A\") | .revoked' >/dev/null"
 
@@ -103,11 +112,12 @@ check "unrevoke of a capability not revoked fails" unrevoke_twice
 
 check "expiry in the past -> expired" sh -c \
 	"'$SYNCTL' cap expire '$B' 1 && [ \"\$('$SYNCTL' -j cap status '$B' | jq -r .verdict)\" = expired ]"
+check "userspace verdict (embedded engine) equals the kernel's" same_verdicts "$A" "$B"
 expires_later() {
 	"$SYNCTL" cap expire "$C" +2 || return 1
 	expect_verdict "$C" "allowed true" || return 1
 	sleep 3
-	expect_verdict "$C" "expired true"
+	expect_verdict "$C" "expired true" && same_verdicts "$C"
 }
 check "expiry 2 s ahead: allowed, then expired" expires_later
 
@@ -117,7 +127,7 @@ token_revoke() {
 		-o "$TMP/t.cap" >"$TMP/issued" || return 1
 	id=$(cut -d' ' -f1 "$TMP/issued")
 	"$SYNCTL" cap revoke "$TMP/t.cap" || return 1
-	expect_verdict "$id" "revoked true"
+	expect_verdict "$id" "revoked true" && same_verdicts "$id"
 }
 check "revoke by token file: its id is revoked" token_revoke
 

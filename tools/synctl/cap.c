@@ -583,9 +583,10 @@ static int cap_status(struct cap_args *a, int argc, char *argv[])
 	};
 	uint8_t id[SYNAPSE_CAP_ID_LEN];
 	struct synapse_bpf_status st;
+	int err, i, map_verdict = -1;
 	struct cap_verdict v;
+	struct synapse_bpf b;
 	json_t *o, *stats;
-	int err, i;
 
 	if (argc > 1) {
 		fputs(usage, stderr);
@@ -597,6 +598,11 @@ static int cap_status(struct cap_args *a, int argc, char *argv[])
 	err = synapse_bpf_status(a->pin_dir, &st);
 	if (err)
 		return fail("status", "%s", strerror(-err));
+	/* What the userspace engine would decide from the same map. */
+	if (argc == 1 && st.maps && !synapse_bpf_open(a->pin_dir, &b)) {
+		map_verdict = synapse_bpf_verdict(&b, id);
+		synapse_bpf_close(&b);
+	}
 	if (json_output) {
 		stats = json_object();
 		for (i = 0; i < __SYNAPSE_CAP_STAT_MAX; i++)
@@ -611,6 +617,9 @@ static int cap_status(struct cap_args *a, int argc, char *argv[])
 					    json_string(verdict_name(v.verdict)));
 			json_object_set_new(o, "enforced",
 					    json_boolean(v.enforced));
+			json_object_set_new(o, "map_verdict", map_verdict < 0 ?
+					    json_null() :
+					    json_string(verdict_name(map_verdict)));
 		}
 		return json_print(stdout, o) < 0;
 	}
@@ -623,8 +632,9 @@ static int cap_status(struct cap_args *a, int argc, char *argv[])
 		printf("%s: %llu\n", stat_names[i],
 		       (unsigned long long)st.stats[i]);
 	if (argc == 1)
-		printf("verdict: %s%s\n", verdict_name(v.verdict),
-		       v.enforced ? "" : " (nothing attached in the kernel)");
+		printf("verdict: %s%s\nmap verdict: %s\n", verdict_name(v.verdict),
+		       v.enforced ? "" : " (nothing attached in the kernel)",
+		       map_verdict < 0 ? "no map" : verdict_name(map_verdict));
 	return SYNCTL_EXIT_OK;
 }
 
