@@ -144,6 +144,20 @@ void mesh_schedule_reconnect(struct peer *p)
 	evtimer_add(p->reconnect_ev, &tv);
 }
 
+/* Sessions not yet past HELLO: bounded, each also times out (10 s). */
+#define MAX_PENDING	128
+
+static int pending_sessions(struct agent *a)
+{
+	struct conn *c;
+	int n = 0;
+
+	LIST_FOREACH(c, &a->conns, link)
+		if (c->state == CONN_TLS || c->state == CONN_HELLO)
+			n++;
+	return n;
+}
+
 static void accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 		      struct sockaddr *sa, int salen, void *arg)
 {
@@ -153,6 +167,13 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	SSL *ssl;
 
 	sockaddr_str(sa, remote, sizeof(remote));
+	if (pending_sessions(a) >= MAX_PENDING) {
+		/* unauthenticated handshakes are cheap to start, not to serve */
+		agent_reject(a, REJ_TLS, "%s: over %d pending handshakes", remote,
+			     MAX_PENDING);
+		evutil_closesocket(fd);
+		return;
+	}
 	ssl = SSL_new(a->ssl_ctx);
 	if (!ssl) {
 		evutil_closesocket(fd);
