@@ -219,6 +219,22 @@ check replay_duplicate_stale_future_dropped replay
 expect_refusal unknown_type_dropped_session_kept 1 unknown_type 'result: acks 1 ' unknown-type certs/n6
 check good_peer_accepted grep -q 'result: accepted' <<<"$(probe 2 hello certs/n6)"
 
+# 140 idle TCP connections: past 128 pending handshakes the agent refuses
+flood() {
+	local r0 i fd fds=() rc=0
+	r0=$(rejected 1 tls_handshake)
+	for ((i = 0; i < 140; i++)); do
+		exec {fd}<>"/dev/tcp/127.0.0.1/$(port 1)" || break
+		fds+=("$fd")
+	done
+	wait_for 30 counter_above 1 tls_handshake $((r0 + 5)) || rc=1
+	for fd in "${fds[@]}"; do
+		exec {fd}>&-
+	done
+	return $rc
+}
+check handshake_flood_bounded flood
+
 undisturbed() {
 	local i bad
 	all_up || return 1
