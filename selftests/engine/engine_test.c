@@ -557,4 +557,56 @@ TEST(input_and_output_hash_layout)
 	svm_module_free(m);
 }
 
+static void unhex(const char *s, uint8_t *out)
+{
+	int i;
+
+	for (i = 0; i < 32; i++)
+		sscanf(s + 2 * i, "%2hhx", &out[i]);
+}
+
+/* Documentation/hashes.md §7, computed there by an independent script. */
+TEST(hash_vectors_empty_module)
+{
+	static const uint8_t mod[] = {
+		0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01,
+		0x60, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x07, 0x07, 0x01, 0x03,
+		0x72, 0x75, 0x6e, 0x00, 0x00, 0x0a, 0x04, 0x01, 0x02, 0x00, 0x0b,
+	};
+	struct svm_config cfg = { .meter = true };
+	struct svm_task_params p;
+	struct svm_error err;
+	struct svm_module *m;
+	struct svm_task *t;
+	uint8_t want[32], zero[32] = {};
+
+	m = svm_module_load(mod, sizeof(mod), &cfg, &err);
+	ASSERT_NE(NULL, m);
+	unhex("f7fb20ef0be78ab4dec443a627d3f9aa4e184bb52456b0acbb01685b97409636", want);
+	EXPECT_EQ(0, memcmp(want, m->id, 32));
+	params(&p, "run");
+	t = svm_task_create(m, &p, NULL, &err);
+	ASSERT_NE(NULL, t);
+	ASSERT_EQ(SVM_RUN_DONE, svm_task_run(t, 0));
+	unhex("48d5aef0bbf2aee18875314c8e159c0a8b990fea287f1550eb761682da9323bb", want);
+	EXPECT_EQ(0, memcmp(want, t->input_hash, 32));
+	unhex("deeb7ac6dc1dc3405c1d6828353b7da75d65d949fb58c9a957454c3ff4c442b1", want);
+	ASSERT_EQ(1, t->ndigests);
+	EXPECT_EQ(0, memcmp(want, t->digests[0], 32));
+	unhex("086925b442abc546d83e9262c8aba23b70f19fc6df9e9f43c99ff734f35076d9", want);
+	EXPECT_EQ(0, memcmp(want, t->trace_hash, 32));
+	unhex("2ac67ba68f56b2f2c3d9b4e6b91e21842b2955e220e0412f8032aa3177d4ee15", want);
+	EXPECT_EQ(0, memcmp(want, t->output_hash, 32));
+	svm_task_free(t);
+
+	/* the input-hash vector with a zero module id */
+	params(&p, "run");
+	p.input = (const uint8_t *)"abc";
+	p.input_len = 3;
+	ASSERT_EQ(0, svm_task_input_hash(zero, &p, want));
+	unhex("38976558a98061f0ec1807d5b98c5f39bd680c53a68a9007d8813ca613ee7729", zero);
+	EXPECT_EQ(0, memcmp(want, zero, 32));
+	svm_module_free(m);
+}
+
 TEST_HARNESS_MAIN
