@@ -80,8 +80,8 @@ write_config() {
 		echo "control = $(sock "$i")"
 		echo "metrics = 127.0.0.1:$(port $((100 + i)))"
 		echo "heartbeat_ms = 100"
-		echo "suspect_ms = 500"
-		echo "down_ms = 1500"
+		echo "suspect_ms = 1000"
+		echo "down_ms = 5000"  # generous: CI machines are loaded
 		echo "max_skew_ms = 5000"
 		echo "backoff_min_ms = 50"
 		echo "backoff_max_ms = 1000"
