@@ -19,7 +19,19 @@ SYNAPSED=$BUILD/bin/synapsed
 PROBE=$BUILD/agent/tests/probe
 NODES=5
 T=$(mktemp -d /tmp/synapse-mesh.XXXXXX)
-BASE=$((20000 + RANDOM % 30000))
+
+# A base port whose 12 ports nobody listens on (other suites run servers too).
+ports_free() {
+	local o
+	for o in 1 2 3 4 5 6 101 102 103 104 105; do
+		(exec 3<>"/dev/tcp/127.0.0.1/$(($1 + o))") 2>/dev/null && return 1
+	done
+	return 0
+}
+for ((try = 0; try < 20; try++)); do
+	BASE=$((20000 + RANDOM % 30000))
+	ports_free "$BASE" && break
+done
 declare -A pid
 
 cleanup() {
