@@ -20,7 +20,7 @@ PROBE=$BUILD/agent/tests/probe
 NODES=5
 T=$(mktemp -d /tmp/synapse-mesh.XXXXXX)
 
-# A base port whose 12 ports nobody listens on (other suites run servers too).
+# A base port whose 11 ports nobody listens on (other suites run servers too).
 ports_free() {
 	local o
 	for o in 1 2 3 4 5 6 101 102 103 104 105; do
