@@ -339,9 +339,28 @@ int svm_memtrack_grow(struct svm_memtrack *mt, uint32_t npages)
 	return 0;
 }
 
+/*
+ * Before the first checkpoint writes need not be marked: classify every page
+ * by its content instead. A page absent from every snapshot reads as zero,
+ * so a zero page needs neither hashing nor a copy, only the zero leaf.
+ */
+static void mark_all(struct svm_memtrack *mt, const uint8_t *mem)
+{
+	uint32_t p;
+
+	for (p = 0; p < mt->npages; p++) {
+		if (!page_is_zero(mem + ((size_t)p << SVM_PAGE_SHIFT))) {
+			mt->dirty[p] = SVM_MT_WRITTEN;
+			continue;
+		}
+		mt->dirty[p] = SVM_MT_GROWN;
+		memcpy(node(mt, 0, p), mt->zero_leaf, SVM_SHA256_LEN);
+	}
+}
+
 /* Fill in the leaves of the changed pages; the list goes to mt->work. */
 static int update_leaves(struct svm_memtrack *mt, const uint8_t *mem,
-			 bool first, struct svm_mt_snap *s, uint32_t *nwork)
+			 struct svm_mt_snap *s, uint32_t *nwork)
 {
 	uint32_t p, n = 0, c = 0;
 
@@ -350,21 +369,16 @@ static int update_leaves(struct svm_memtrack *mt, const uint8_t *mem,
 		uint8_t d = mt->dirty[p];
 
 		/* Skip clean runs a word at a time. */
-		if (!first && !(p & 7) && p + 8 <= mt->npages &&
+		if (!(p & 7) && p + 8 <= mt->npages &&
 		    !svm_get_le64(mt->dirty + p)) {
 			p += 7;
 			continue;
 		}
-		if (!first && !d)
+		if (!d)
 			continue;
 		mt->work[n++] = p;
-		if (!first && d == SVM_MT_GROWN)
+		if (d == SVM_MT_GROWN)
 			continue;
-		/* Before the first checkpoint, absent means zero. */
-		if (first && page_is_zero(page)) {
-			memcpy(node(mt, 0, p), mt->zero_leaf, SVM_SHA256_LEN);
-			continue;
-		}
 		if (hash_leaf(page, node(mt, 0, p)))
 			return -SVM_EIO;
 		if (!s)
@@ -377,17 +391,12 @@ static int update_leaves(struct svm_memtrack *mt, const uint8_t *mem,
 }
 
 /* Count the pages a checkpoint will copy, to allocate them up front. */
-static uint32_t count_copies(struct svm_memtrack *mt, const uint8_t *mem,
-			     bool first)
+static uint32_t count_copies(struct svm_memtrack *mt)
 {
 	uint32_t p, n = 0;
 
-	for (p = 0; p < mt->npages; p++) {
-		if (first)
-			n += !page_is_zero(mem + ((size_t)p << SVM_PAGE_SHIFT));
-		else
-			n += mt->dirty[p] == SVM_MT_WRITTEN;
-	}
+	for (p = 0; p < mt->npages; p++)
+		n += mt->dirty[p] == SVM_MT_WRITTEN;
 	return n;
 }
 
@@ -419,7 +428,6 @@ int svm_memtrack_checkpoint(struct svm_memtrack *mt, const uint8_t *mem,
 			    uint32_t npages, uint64_t seq,
 			    uint8_t root[SVM_SHA256_LEN])
 {
-	bool first = !mt->have_ckpt;
 	struct svm_mt_snap *s = NULL;
 	uint32_t nwork;
 	int err;
@@ -431,16 +439,18 @@ int svm_memtrack_checkpoint(struct svm_memtrack *mt, const uint8_t *mem,
 	err = svm_memtrack_grow(mt, npages);
 	if (err)
 		return err;
+	if (!mt->have_ckpt)
+		mark_all(mt, mem);
 	if (mt->keep) {
 		err = base_reserve(mt, npages);
 		if (err)
 			return err;
 		s = &mt->snaps[mt->nsnaps];
-		err = snap_alloc(mt, s, count_copies(mt, mem, first));
+		err = snap_alloc(mt, s, count_copies(mt));
 		if (err)
 			return err;
 	}
-	err = update_leaves(mt, mem, first, s, &nwork);
+	err = update_leaves(mt, mem, s, &nwork);
 	if (!err)
 		err = propagate(mt, nwork);
 	if (!err)
