@@ -87,7 +87,8 @@ bench-memtrack: $(MEMTRACK_BENCH)
 # BENCH_REPS runs per engine and workload (median reported); BENCH_ARGS are
 # passed to bench/run-bench (e.g. --only fib,sieve --no-wabt --stat min).
 BENCH_REPS	?= 5
-bench: bench-build
+# synvm too (kmod/vm/vm.mk), so the engine columns are never silently stale.
+bench: bench-build $(SYNVM)
 	$(TOP)/bench/run-bench --build $(BUILD) --reps $(BENCH_REPS) \
 		--json $(BUILD)/bench/results.json \
 		$(foreach w,$(BENCH_WORKLOADS),--workload $(w)) $(BENCH_ARGS)
