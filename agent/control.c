@@ -69,13 +69,14 @@ static json_t *cmd_node(struct agent *a)
 	for (i = 0; i < a->npeers; i++)
 		n[a->peers[i].state]++;
 	pk = pki_pubkey_raw(a->key, pub) ? json_null() : hex_json(pub, sizeof(pub));
-	return json_pack("{s:b, s:s, s:s, s:s, s:o, s:s, s:{s:i, s:i}, s:I, s:I, s:{s:i, s:i, s:i, s:i}, s:o}",
+	return json_pack("{s:b, s:s, s:s, s:s, s:o, s:s, s:o, s:{s:i, s:i}, s:I, s:I, s:{s:i, s:i, s:i, s:i}, s:o}",
 			 "ok", 1,
 			 "node_id", a->cfg.node_id,
 			 "cluster", a->cfg.cluster,
 			 "listen", a->cfg.listen,
 			 "public_key", pk,
 			 "cert_fingerprint", a->cert_fpr,
+			 "cert_not_after", ms_or_null(pki_not_after_ms(a->cert)),
 			 "protocol_version", "min", PROTO_VERSION_MIN,
 			 "max", PROTO_VERSION_MAX,
 			 "started_at", (json_int_t)a->started_ms,
@@ -107,6 +108,7 @@ static json_t *peer_json(struct peer *p)
 			    hex_json(p->pubkey, sizeof(p->pubkey)) : json_null());
 	json_object_set_new(o, "cert_fingerprint",
 			    p->cert_fpr[0] ? json_string(p->cert_fpr) : json_null());
+	json_object_set_new(o, "cert_not_after", ms_or_null(p->cert_not_after_ms));
 	json_object_set_new(o, "registered_at", ms_or_null(p->registered_at_ms));
 	json_object_set_new(o, "last_heartbeat", ms_or_null(p->last_heartbeat_ms));
 	json_object_set_new(o, "rtt_us", p->rtt_samples ?

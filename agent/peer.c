@@ -302,6 +302,7 @@ static void peer_established(struct conn *c, uint32_t version)
 	if (EVP_PKEY_get_raw_public_key(c->pubkey, p->pubkey, &klen) == 1)
 		p->have_pubkey = true;
 	pki_fingerprint(c->cert, p->cert_fpr);
+	p->cert_not_after_ms = pki_not_after_ms(c->cert);
 	if (!p->registered_at_ms)
 		p->registered_at_ms = now_realtime_ms();
 	bufferevent_set_timeouts(c->bev, NULL, NULL);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -606,6 +607,17 @@ void pki_fingerprint(X509 *cert, char hex[65])
 	for (i = 0; i < 32; i++)
 		sprintf(hex + 2 * i, "%02x", i < n ? md[i] : 0);
 	hex[64] = '\0';
+}
+
+uint64_t pki_not_after_ms(X509 *cert)
+{
+	struct tm tm;
+	time_t t;
+
+	if (ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) != 1)
+		return 0;
+	t = timegm(&tm);
+	return t < 0 ? 0 : (uint64_t)t * 1000;
 }
 
 int pki_sign(EVP_PKEY *key, const void *data, size_t len,

@@ -41,6 +41,8 @@ int pki_cert_cluster(X509 *cert, char *cluster, size_t len);
 int pki_cert_node_id(X509 *cert, const char *cluster, char *id, size_t len);
 int pki_pubkey_raw(EVP_PKEY *key, uint8_t pub[ED25519_PUB_LEN]);
 void pki_fingerprint(X509 *cert, char hex[65]);
+/* notAfter as ms since the Unix epoch (0 if unreadable). */
+uint64_t pki_not_after_ms(X509 *cert);
 
 int pki_sign(EVP_PKEY *key, const void *data, size_t len,
 	     uint8_t sig[ED25519_SIG_LEN]);

@@ -67,6 +67,7 @@ struct peer {
 	uint8_t pubkey[ED25519_PUB_LEN];
 	bool have_pubkey;
 	char cert_fpr[65];
+	uint64_t cert_not_after_ms;
 	uint32_t version;
 	uint64_t registered_at_ms;
 	uint64_t last_heartbeat_ms;

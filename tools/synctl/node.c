@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* synctl node: the local synapsed's identity, uptime and counters. */
 #include <stdio.h>
+#include <time.h>
 
 #include "agentctl.h"
 #include "output.h"
@@ -26,6 +27,20 @@ static long long n(json_t *o, const char *k)
 	return json_integer_value(json_object_get(o, k));
 }
 
+static void print_expiry(json_t *ms)
+{
+	char buf[64];
+	struct tm tm;
+	time_t t;
+
+	if (!json_is_integer(ms))
+		return;
+	t = json_integer_value(ms) / 1000;
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	printf("valid until: %s\n", buf);
+}
+
 int node_main(int argc, char *argv[])
 {
 	json_t *reply, *peers, *ctr, *rej, *pv, *v;
@@ -45,6 +60,7 @@ int node_main(int argc, char *argv[])
 	printf("listen:      %s\n", s(reply, "listen"));
 	printf("public key:  %s\n", s(reply, "public_key"));
 	printf("certificate: sha256 %s\n", s(reply, "cert_fingerprint"));
+	print_expiry(json_object_get(reply, "cert_not_after"));
 	printf("protocol:    v%lld..v%lld\n", n(pv, "min"), n(pv, "max"));
 	printf("uptime:      %llds\n", n(reply, "uptime_s"));
 	printf("peers:       %lld configured, %lld up, %lld suspect, %lld down\n",
