@@ -20,7 +20,7 @@ run-vm: kmod user
 	@mkdir -p $(BUILD)/vm
 	@rm -f $(BUILD)/vm/vm-suite.result
 	@$(VM_RUN) --log $(BUILD)/vm/vm-suite.log --result $(BUILD)/vm/vm-suite.result \
-		--timeout 600 -- selftests/vm/run-all; rc=$$?; \
+		--timeout 1200 -- selftests/vm/run-all; rc=$$?; \
 	console=unknown; [ -r $(BUILD)/vm/vm-suite.result ] && . $(BUILD)/vm/vm-suite.result; \
 	if [ "$$console" = clean ]; then echo "ok - vm console clean"; \
 	else echo "not ok - vm console clean (see $(BUILD)/vm/vm-suite.log)"; fi; \
