@@ -53,4 +53,7 @@ run-vm-selftest: $(WARNMOD)
 warnmod-clean:
 	-test -e $(KDIR)/Makefile && $(MAKE) -s -C $(KDIR) M=$(WARNMOD_DIR) clean
 
+# Kbuild leaves warnmod's objects next to its source: make clean removes them.
+clean: warnmod-clean
+
 .PHONY: run-vm run-vm-selftest warnmod-clean
