@@ -763,6 +763,16 @@ static void emit_return(struct comp *c, uint32_t n)
 {
 	uint32_t i;
 
+	/* a single result produced just now is written straight to fp[0] */
+	if (n == 1 && c->vs[c->nvs - 1].kind == VK_SLOT && c->last_dst >= 0 &&
+	    c->last_end == c->ncode && c->last_h == c->nvs - 1 && c->nreloc &&
+	    c->reloc[c->nreloc - 1] == (uint32_t)c->last_dst) {
+		c->nreloc--;
+		c->code[c->last_dst].u = 0;
+		c->last_dst = -1;
+		emit_op(c, SVM_OP_ret);
+		return;
+	}
 	/* canonical first: then ascending copies never clobber a source */
 	if (n > 1)
 		materialize_all(c);
@@ -965,7 +975,8 @@ out_free_labels:
 static void op_end(struct comp *c)
 {
 	struct ctl *fr = &c->cs[c->ncs - 1];
-	bool branched;
+	bool branched, reuse;
+	uint32_t target;
 
 	check_top(c, fr->results, fr->nresults);
 	if (c->r.failed)
@@ -1016,13 +1027,22 @@ static void op_end(struct comp *c)
 	if (!c->dead)
 		materialize_all(c);
 	branched = fr->patch >= 0 || fr->else_patch >= 0;
-	patch_list(c, fr->patch, c->ncode);
-	patch_list(c, fr->else_patch, c->ncode);
+	/* a block that just began and is still empty (say, after the br_if
+	 * closing a loop) absorbs this label instead of a second fuel op */
+	reuse = branched && !c->dead && c->fuel_cell >= 0 &&
+		c->fuel_cell == (int64_t)c->ncode - 2 && c->code[c->fuel_cell].i == 0;
+	target = reuse ? (uint32_t)c->fuel_cell - 1 : c->ncode;
+	patch_list(c, fr->patch, target);
+	patch_list(c, fr->else_patch, target);
 	c->nvs = fr->height;
 	c->dead = fr->dead_entry || (c->dead && !branched);
 	c->ncs--;
 	push_types(c, fr->results, fr->nresults);
-	if (branched) {
+	if (reuse) {
+		c->code[c->fuel_cell + 1].u =
+			SVM_PACK_PC(rd_off(&c->r) - c->m->code_offset, c->nvs);
+		c->last_dst = -1;
+	} else if (branched) {
 		begin_block(c);
 	} else {
 		c->last_dst = -1;
