@@ -39,7 +39,7 @@ mkfifo "$tmp/in"
 holder=$!
 exec 4>"$tmp/in"
 i=0
-while [ $i -lt 100 ] && ! grep -q held "$tmp/out"; do
+while [ $i -lt 300 ] && ! grep -q held "$tmp/out"; do
 	sleep 0.1
 	i=$((i + 1))
 done
