@@ -125,8 +125,28 @@ static void emit_cell(struct comp *c, uint64_t v)
 	c->code[c->ncode++].u = v;
 }
 
+/* With metering, branches take their _m twin (ops.h). */
+static enum svm_op metered(struct comp *c, enum svm_op op)
+{
+	if (!c->m->meter)
+		return op;
+	switch (op) {
+	case SVM_OP_br:
+		return SVM_OP_br_m;
+	case SVM_OP_br_if:
+		return SVM_OP_br_if_m;
+	case SVM_OP_br_unless:
+		return SVM_OP_br_unless_m;
+	default:
+		if (op >= SVM_OP_br_i32_eq && op <= SVM_OP_br_i64_ge_u)
+			return SVM_OP_br_i32_eq_m + (op - SVM_OP_br_i32_eq);
+		return op;
+	}
+}
+
 static void emit_op(struct comp *c, enum svm_op op)
 {
+	op = metered(c, op);
 	if (c->dead || c->r.failed)
 		return;
 	if (!grow(c, (void **)&c->code, &c->ccode, c->ncode + 1, sizeof(*c->code)))
@@ -830,7 +850,7 @@ static bool fuse_compare(struct comp *c, uint32_t cond_h, bool negate)
 	/* drop the dst cell: the offset cell takes its place */
 	c->ncode--;
 	c->nreloc--;
-	c->code[c->last_op].op = c->ops[fused];
+	c->code[c->last_op].op = c->ops[metered(c, fused)];
 	c->last_cmp = -1;
 	c->last_dst = -1;
 	return true;
@@ -1013,6 +1033,13 @@ static void op_end(struct comp *c)
 			c->dead = false;
 			c->nvs = fr->height;
 			push_types(c, fr->results, n);
+			/* every branch target starts with a fuel op (ops.h) */
+			if (c->m->meter) {
+				emit_op(c, SVM_OP_fuel);
+				emit_cell(c, 0);
+				emit_cell(c, SVM_PACK_PC(rd_off(&c->r) - 1 - c->m->code_offset,
+							 c->nvs));
+			}
 			for (i = 0; i < n; i++) {
 				emit_op(c, SVM_OP_copy);
 				emit_slot(c, c->nvs - n + i);

@@ -594,6 +594,28 @@ L_##name: {								\
 	STORE(i64_store16, 2, svm_put_le16(p, (uint16_t)v))
 	STORE(i64_store32, 4, svm_put_le32(p, (uint32_t)v))
 
+/* A taken metered branch pays the target block (a fuel op) itself. */
+#define TAKE_M(k)							\
+	do {								\
+		ip += (k) + ip[k].i;					\
+		if (svm_unlikely(fuel < ip[1].i))			\
+			goto bound;					\
+		fuel -= ip[1].i;					\
+		ip += 3;						\
+		goto *ip->op;						\
+	} while (0)
+
+L_br_m:
+	TAKE_M(1);
+L_br_if_m:
+	if (RU32(1))
+		TAKE_M(2);
+	NEXT(3);
+L_br_unless_m:
+	if (!RU32(1))
+		TAKE_M(2);
+	NEXT(3);
+
 #define BRCMP(name, type, cond)						\
 L_br_##name: {								\
 	type a = (type)R(1), b = (type)R(2);				\
@@ -601,6 +623,12 @@ L_br_##name: {								\
 		ip += 3 + ip[3].i;					\
 		goto *ip->op;						\
 	}								\
+	NEXT(4);							\
+}									\
+L_br_##name##_m: {							\
+	type a = (type)R(1), b = (type)R(2);				\
+	if (cond)							\
+		TAKE_M(3);						\
 	NEXT(4);							\
 }
 	BRCMP(i32_eq, uint32_t, a == b)

@@ -83,9 +83,24 @@
 	X(br_i64_gt_s) X(br_i64_gt_u) X(br_i64_le_s) X(br_i64_le_u)	\
 	X(br_i64_ge_s) X(br_i64_ge_u)
 
+/*
+ * Metered twins of the branches (suffix _m): with metering on, every branch
+ * target is a block's fuel op, and a taken branch pays that block itself
+ * (same check, same exit on an unpaid block) instead of dispatching to it.
+ */
+
 #define SVM_ALL_OPS(X)							\
 	SVM_OTHER_OPS(X) SVM_BINOPS(X) SVM_UNOPS(X) SVM_LOADS(X)	\
-	SVM_STORES(X) SVM_BRCMPS(X)
+	SVM_STORES(X) SVM_BRCMPS(X) SVM_BRANCHES_M(X)
+
+#define SVM_BRANCHES_M(X)						\
+	X(br_m) X(br_if_m) X(br_unless_m)				\
+	X(br_i32_eq_m) X(br_i32_ne_m) X(br_i32_lt_s_m) X(br_i32_lt_u_m)	\
+	X(br_i32_gt_s_m) X(br_i32_gt_u_m) X(br_i32_le_s_m)		\
+	X(br_i32_le_u_m) X(br_i32_ge_s_m) X(br_i32_ge_u_m)		\
+	X(br_i64_eq_m) X(br_i64_ne_m) X(br_i64_lt_s_m) X(br_i64_lt_u_m)	\
+	X(br_i64_gt_s_m) X(br_i64_gt_u_m) X(br_i64_le_s_m)		\
+	X(br_i64_le_u_m) X(br_i64_ge_s_m) X(br_i64_ge_u_m)
 
 enum svm_op {
 #define X(n) SVM_OP_##n,
