@@ -246,6 +246,13 @@ do_call:
 		RELOAD_MEM();
 	}
 	ip = f->code;
+	/* metered code starts with the entry block's fuel op: pay it here */
+	if (ip->op == &&L_fuel) {
+		if (svm_unlikely(fuel < ip[1].i))
+			goto bound;
+		fuel -= ip[1].i;
+		ip += 3;
+	}
 	NEXT(0);
 L_call_indirect: {
 	struct svm_table *t = inst->tables[ip[2].u];
