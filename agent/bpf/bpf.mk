@@ -45,3 +45,13 @@ CHECK_SUITES	+= cap-unit
 run-cap-unit: $(CAP_TEST)
 	$(CAP_TEST)
 .PHONY: run-cap-unit
+
+# The in-VM kselftest selftests/kmod/cap.c also drives the pinned maps: an
+# explicit rule (it wins over selftests.mk's pattern rule) adds the loader.
+CAP_KSELFTEST	:= $(BUILD)/selftests/kmod/cap
+$(CAP_KSELFTEST): selftests/kmod/cap.c $(BUILD)/selftests/kmod/synl.o $(CAP_BPF_OUT)/revoke.o \
+		  selftests/kmod/synl.h uapi/synapse.h uapi/synapse_cap.h $(HARNESS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Wno-shadow -Wno-missing-prototypes -Wno-sign-compare -o $@ $< \
+		$(BUILD)/selftests/kmod/synl.o $(CAP_BPF_OUT)/revoke.o $(LDFLAGS) \
+		-lmnl -lcrypto $(CAP_LIBS)

@@ -118,8 +118,12 @@ static int load_and_pin(const char *dir)
 	err = bpf_link__pin(link, link_path);
 	if (err)
 		goto out_destroy_link;
-	/* Pinned: closing our fd below must not detach it. */
-	bpf_link__disconnect(link);
+	/*
+	 * Pinned, so closing our fd (bpf_link__destroy() below) leaves it
+	 * attached. Not bpf_link__disconnect(): that would leak the fd, and a
+	 * long-lived process (synapsed) would keep the link alive after a
+	 * teardown unpinned it.
+	 */
 	/* The program pin is informational (bpftool, ids): the link holds it. */
 	unlink(prog_path);
 	err = bpf_program__pin(skel->progs.synapse_cap_check, prog_path);
