@@ -52,8 +52,11 @@ run-agent-unit: $(AGENT_UNIT) $(AGENT_FUZZ) $(AGENT_CORPUS)/.seeded
 run-agent-mesh: $(SYNAPSED) $(BUILD)/bin/synctl $(AGENT_PROBE)
 	@selftests/agent/mesh.sh $(BUILD)
 
+# OpenSSL's own Ed25519 figures in the same run, for the ratio.
 bench-agent: $(AGENT_BENCH) $(SYNAPSED) $(BUILD)/bin/synctl $(AGENT_PROBE)
 	$(AGENT_BENCH)
+	@openssl speed -seconds 1 ed25519 2>/dev/null | \
+		awk '/Ed25519/ { printf "# openssl speed ed25519: %.0f sign/s, %.0f verify/s\n", $$(NF-1), $$NF }'
 	@MESH_BENCH=1 selftests/agent/mesh.sh $(BUILD) | grep -E '^# (rtt|mesh)'
 
 CHECK_SUITES	+= agent-unit agent-mesh
