@@ -148,6 +148,9 @@ static int synapse_hash_reply(struct genl_info *info, const u8 *digest,
 static int synapse_hash_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct net *net = genl_info_net(info);
+	/* The sender: a stream belongs to one socket. */
+	const struct sock *sk = NETLINK_CB(skb).sk;
+	u32 portid = info->snd_portid;
 	struct nlattr *data_attr, *flags_attr;
 	u8 digest[SYNAPSE_HASH_LEN];
 	u64 total;
@@ -169,7 +172,7 @@ static int synapse_hash_doit(struct sk_buff *skb, struct genl_info *info)
 					    "ABORT and MORE are exclusive");
 			return -EINVAL;
 		}
-		synapse_stream_abort(net, info->snd_portid);
+		synapse_stream_abort(net, sk, portid);
 		return 0;
 	}
 
@@ -186,12 +189,12 @@ static int synapse_hash_doit(struct sk_buff *skb, struct genl_info *info)
 					    "streamed hashing needs CAP_NET_ADMIN");
 			return -EPERM;
 		}
-		return synapse_stream_update(net, info->snd_portid,
+		return synapse_stream_update(net, sk, portid,
 					     nla_data(data_attr),
 					     nla_len(data_attr), info->extack);
 	}
 
-	err = synapse_stream_final(net, info->snd_portid, nla_data(data_attr),
+	err = synapse_stream_final(net, sk, portid, nla_data(data_attr),
 				   nla_len(data_attr), digest, &total,
 				   info->extack);
 	if (err)

@@ -11,6 +11,11 @@
  * bounded per netns and in total so an admin in some container cannot pin
  * unbounded memory either.
  *
+ * A stream is keyed by its socket, not only by port id: a socket being
+ * released has already given up its port id when NETLINK_URELEASE fires,
+ * so a new socket may bind the same id in between. Requests match both, and
+ * the release notifier frees only streams of dead sockets with that id.
+ *
  * Locking: one mutex per netns protects its list and the contexts in it.
  * Hashing one chunk (at most SYNAPSE_HASH_CHUNK_MAX bytes) happens under
  * it; the crypto API may sleep, so a spinlock would be wrong here.
@@ -21,6 +26,7 @@
 #include <linux/notifier.h>
 #include <linux/slab.h>
 #include <net/netns/generic.h>
+#include <net/sock.h>
 #include <crypto/hash.h>
 
 #include "uapi/synapse.h"
@@ -33,6 +39,11 @@
 
 struct synapse_stream {
 	struct list_head node;
+	/*
+	 * Identity only, no reference: the socket's memory outlives its
+	 * NETLINK_URELEASE, which frees this stream first.
+	 */
+	const struct sock *sk;
 	u32 portid;
 	u64 len;
 	struct shash_desc desc;	/* followed by the transform's state */
@@ -61,18 +72,20 @@ static void stream_free(struct synapse_net *sn, struct synapse_stream *s)
 	kfree_sensitive(s);
 }
 
-static struct synapse_stream *stream_find(struct synapse_net *sn, u32 portid)
+static struct synapse_stream *stream_find(struct synapse_net *sn,
+					  const struct sock *sk, u32 portid)
 {
 	struct synapse_stream *s;
 
 	lockdep_assert_held(&sn->lock);
 	list_for_each_entry(s, &sn->streams, node)
-		if (s->portid == portid)
+		if (s->sk == sk && s->portid == portid)
 			return s;
 	return NULL;
 }
 
-static struct synapse_stream *stream_new(struct synapse_net *sn, u32 portid,
+static struct synapse_stream *stream_new(struct synapse_net *sn,
+					 const struct sock *sk, u32 portid,
 					 struct netlink_ext_ack *extack)
 {
 	struct synapse_stream *s;
@@ -96,6 +109,7 @@ static struct synapse_stream *stream_new(struct synapse_net *sn, u32 portid,
 		err = -ENOMEM;
 		goto out_uncount;
 	}
+	s->sk = sk;
 	s->portid = portid;
 	s->desc.tfm = svm_sha256_tfm;
 	err = crypto_shash_init(&s->desc);
@@ -133,9 +147,10 @@ static int stream_feed(struct synapse_stream *s, const void *data, size_t len,
 }
 
 /**
- * synapse_stream_update() - add a chunk to the stream of (net, portid)
+ * synapse_stream_update() - add a chunk to the stream of a socket
  * @net: the requesting socket's netns
- * @portid: the requesting socket's port id
+ * @sk: the requesting socket (NETLINK_CB(skb).sk)
+ * @portid: its port id
  * @data: the chunk
  * @len: its length, at most SYNAPSE_HASH_CHUNK_MAX
  * @extack: where errors are explained
@@ -145,17 +160,18 @@ static int stream_feed(struct synapse_stream *s, const void *data, size_t len,
  *
  * Return: 0, or -EBUSY, -EFBIG, -ENOMEM or a crypto error.
  */
-int synapse_stream_update(struct net *net, u32 portid, const void *data,
-			  size_t len, struct netlink_ext_ack *extack)
+int synapse_stream_update(struct net *net, const struct sock *sk, u32 portid,
+			  const void *data, size_t len,
+			  struct netlink_ext_ack *extack)
 {
 	struct synapse_net *sn = synapse_net(net);
 	struct synapse_stream *s;
 	int err;
 
 	mutex_lock(&sn->lock);
-	s = stream_find(sn, portid);
+	s = stream_find(sn, sk, portid);
 	if (!s) {
-		s = stream_new(sn, portid, extack);
+		s = stream_new(sn, sk, portid, extack);
 		if (IS_ERR(s)) {
 			err = PTR_ERR(s);
 			goto out_unlock;
@@ -172,7 +188,8 @@ out_unlock:
 /**
  * synapse_stream_final() - finish a hash, streamed or not
  * @net: the requesting socket's netns
- * @portid: the requesting socket's port id
+ * @sk: the requesting socket
+ * @portid: its port id
  * @data: the last chunk
  * @len: its length
  * @digest: SYNAPSE_HASH_LEN bytes of result
@@ -184,8 +201,8 @@ out_unlock:
  *
  * Return: 0, or -EFBIG or a crypto error.
  */
-int synapse_stream_final(struct net *net, u32 portid, const void *data,
-			 size_t len, u8 *digest, u64 *total,
+int synapse_stream_final(struct net *net, const struct sock *sk, u32 portid,
+			 const void *data, size_t len, u8 *digest, u64 *total,
 			 struct netlink_ext_ack *extack)
 {
 	struct synapse_net *sn = synapse_net(net);
@@ -193,7 +210,7 @@ int synapse_stream_final(struct net *net, u32 portid, const void *data,
 	int err;
 
 	mutex_lock(&sn->lock);
-	s = stream_find(sn, portid);
+	s = stream_find(sn, sk, portid);
 	if (!s) {
 		mutex_unlock(&sn->lock);
 		*total = len;
@@ -215,16 +232,35 @@ int synapse_stream_final(struct net *net, u32 portid, const void *data,
 	return err;
 }
 
-/* Drop the stream of (net, portid), if any. */
-void synapse_stream_abort(struct net *net, u32 portid)
+/* Drop the stream of a socket, if any. */
+void synapse_stream_abort(struct net *net, const struct sock *sk, u32 portid)
 {
 	struct synapse_net *sn = synapse_net(net);
 	struct synapse_stream *s;
 
 	mutex_lock(&sn->lock);
-	s = stream_find(sn, portid);
+	s = stream_find(sn, sk, portid);
 	if (s)
 		stream_free(sn, s);
+	mutex_unlock(&sn->lock);
+}
+
+/*
+ * A socket with @portid was released. netlink_release() orphans the socket
+ * (SOCK_DEAD) before it notifies, and every socket in the list is still
+ * allocated (each is freed only after its own notification), so looking at
+ * the flag is safe and tells the released socket from a new one that took
+ * the same port id meanwhile.
+ */
+static void stream_release(struct net *net, u32 portid)
+{
+	struct synapse_net *sn = synapse_net(net);
+	struct synapse_stream *s, *tmp;
+
+	mutex_lock(&sn->lock);
+	list_for_each_entry_safe(s, tmp, &sn->streams, node)
+		if (s->portid == portid && sock_flag(s->sk, SOCK_DEAD))
+			stream_free(sn, s);
 	mutex_unlock(&sn->lock);
 }
 
@@ -247,7 +283,7 @@ static int synapse_netlink_notify(struct notifier_block *nb,
 
 	if (event != NETLINK_URELEASE || n->protocol != NETLINK_GENERIC)
 		return NOTIFY_DONE;
-	synapse_stream_abort(n->net, n->portid);
+	stream_release(n->net, n->portid);
 	return NOTIFY_DONE;
 }
 
