@@ -186,6 +186,16 @@ fi
 
 check control_socket_mode_0600 test "$(stat -c %a "$(sock 1)")" = 600
 
+ctl_raw() { "$PROBE" --control "$(sock 1)" --send "$1"; }
+control_errors() {
+	ctl_raw 'not json' | grep -q '"ok":false,"error":"request is not JSON"' &&
+	ctl_raw '{"cmd":"reboot"}' | grep -q '"error":"unknown command"' &&
+	ctl_raw '{"cmd":7}' | grep -q '"error":"request needs a string \\"cmd\\""' &&
+	ctl_raw '{"cmd":"ping"}' | grep -q '"ok":true,"node_id":"n1"' &&
+	! "$SYNCTL" node -s "$T/nonexistent.sock" 2>/dev/null
+}
+check control_socket_rejects_bad_requests control_errors
+
 hb_before=$(q 1 node | jq -r .counters.heartbeats_rx)
 sleep 1
 hb_after=$(q 1 node | jq -r .counters.heartbeats_rx)

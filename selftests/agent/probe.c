@@ -14,6 +14,9 @@
  *
  * Modes: raw-garbage, hello, version, forge, garbage, oversize, replay,
  * unknown-type, heartbeat.
+ *
+ * probe --control SOCKET --send TEXT sends TEXT (plus a newline) to a
+ * control socket as is and prints the reply line: for malformed requests.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -26,6 +29,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -261,6 +265,31 @@ static void count_acks(struct probe *p, int expect)
 	       acks ? rtt_sum / 1e3 / acks : 0.0);
 }
 
+static int control_raw(const char *path, const char *text)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char buf[4096];
+	ssize_t n;
+	size_t len = 0;
+	int fd;
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		die("socket path too long");
+	strcpy(sun.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)))
+		die("cannot connect to the control socket");
+	if (write(fd, text, strlen(text)) < 0 || write(fd, "\n", 1) < 0)
+		die("write");
+	while (len < sizeof(buf) - 1 &&
+	       (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += n;
+	buf[len] = '\0';
+	printf("%s", buf);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char *argv[])
 {
 	static const struct option opts[] = {
@@ -274,9 +303,12 @@ int main(int argc, char *argv[])
 		{ "mode", required_argument, NULL, 'm' },
 		{ "timeout-ms", required_argument, NULL, 'T' },
 		{ "count", required_argument, NULL, 'n' },
+		{ "control", required_argument, NULL, 'S' },
+		{ "send", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct probe p = { .timeout_ms = 3000, .count = 1, .cluster = "test" };
+	const char *ctl_path = NULL, *ctl_text = NULL;
 	uint8_t junk[64];
 	int c, i;
 
@@ -312,12 +344,20 @@ int main(int argc, char *argv[])
 		case 'n':
 			p.count = atoi(optarg);
 			break;
+		case 'S':
+			ctl_path = optarg;
+			break;
+		case 's':
+			ctl_text = optarg;
+			break;
 		default:
 			die("bad option");
 		}
 	}
 	/* a closed session must print its verdict, not kill us */
 	signal(SIGPIPE, SIG_IGN);
+	if (ctl_path && ctl_text)
+		return control_raw(ctl_path, ctl_text);
 	if (!p.connect || !p.mode || !p.to)
 		die("need --connect, --to and --mode");
 	tcp_connect(&p);
