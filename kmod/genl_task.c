@@ -52,6 +52,8 @@ const struct nla_policy synapse_task_policy[SYNAPSE_A_TASK_MAX + 1] = {
 	[SYNAPSE_A_TASK_KEEP] = { .type = NLA_U32 },
 	[SYNAPSE_A_TASK_OUTPUT_OFFSET] = { .type = NLA_U64 },
 	[SYNAPSE_A_TASK_REPLAY_SEQ] = { .type = NLA_U64 },
+	[SYNAPSE_A_TASK_ARG_I32] = { .type = NLA_U32 },
+	[SYNAPSE_A_TASK_ARG_I64] = { .type = NLA_U64 },
 };
 
 const struct genl_multicast_group synapse_task_mcgrps[1] = {
@@ -326,6 +328,17 @@ static int task_fill(struct sk_buff *msg, struct synapse_task *t)
 		return -EMSGSIZE;
 	if (!t->done)
 		return 0;
+	if (nla_put_u64_64bit(msg, SYNAPSE_A_TASK_EXEC_NS, READ_ONCE(t->exec_ns),
+			      SYNAPSE_A_TASK_PAD))
+		return -EMSGSIZE;
+	if (vm && t->status == SYNAPSE_STATUS_OK) {
+		u32 i;
+
+		for (i = 0; i < vm->nresults && i < SVM_MAX_ARGS; i++)
+			if (nla_put_u64_64bit(msg, SYNAPSE_A_TASK_RESULT,
+					      vm->results[i], SYNAPSE_A_TASK_PAD))
+				return -EMSGSIZE;
+	}
 	if (nla_put(msg, SYNAPSE_A_TASK_TRACE_HASH, SYNAPSE_HASH_LEN, t->trace_hash) ||
 	    nla_put(msg, SYNAPSE_A_TASK_OUTPUT_HASH, SYNAPSE_HASH_LEN, t->output_hash) ||
 	    nla_put_u64_64bit(msg, SYNAPSE_A_TASK_OUTPUT_LEN, out_len, SYNAPSE_A_TASK_PAD) ||
@@ -415,6 +428,32 @@ static int task_parse_limits(struct genl_info *info, struct svm_task_limits *l)
 	return err;
 }
 
+/* The entry's arguments: ARG_I32/ARG_I64 attributes in message order. */
+static int task_parse_args(struct genl_info *info, struct svm_task_params *p)
+{
+	const struct nlattr *a;
+	int rem;
+
+	nlmsg_for_each_attr(a, info->nlhdr, GENL_HDRLEN, rem) {
+		int type = nla_type(a);
+
+		if (type != SYNAPSE_A_TASK_ARG_I32 && type != SYNAPSE_A_TASK_ARG_I64)
+			continue;
+		if (p->nargs == SVM_MAX_ARGS) {
+			NL_SET_ERR_MSG_ATTR(info->extack, a, "more than 16 arguments");
+			return -E2BIG;
+		}
+		if (type == SYNAPSE_A_TASK_ARG_I32) {
+			p->arg_types[p->nargs] = SVM_T_I32;
+			p->args[p->nargs++] = nla_get_u32(a);
+		} else {
+			p->arg_types[p->nargs] = SVM_T_I64;
+			p->args[p->nargs++] = nla_get_u64(a);
+		}
+	}
+	return 0;
+}
+
 int synapse_task_start_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct svm_task_params p = {};
@@ -430,7 +469,7 @@ int synapse_task_start_doit(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG_MOD(info->extack, "missing SYNAPSE_A_TASK_MODULE_ID");
 		return -EINVAL;
 	}
-	err = task_parse_limits(info, &p.lim);
+	err = task_parse_limits(info, &p.lim) ?: task_parse_args(info, &p);
 	if (err)
 		return err;
 	t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);

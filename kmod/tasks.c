@@ -18,6 +18,7 @@
  * at most one slice per running task.
  */
 #include <linux/jiffies.h>
+#include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/sched.h>
@@ -157,11 +158,17 @@ static void task_work(struct work_struct *work)
 		mutex_unlock(&t->tn->lock);
 	}
 	for (;;) {
+		u64 t0;
+		int r;
+
 		if (atomic_read(&t->kill)) {
 			svm_task_stop(t->vm, SYNAPSE_STATUS_KILLED);
 			break;
 		}
-		if (svm_task_run(t->vm, budget) == SVM_RUN_DONE)
+		t0 = ktime_get_ns();
+		r = svm_task_run(t->vm, budget);
+		WRITE_ONCE(t->exec_ns, t->exec_ns + ktime_get_ns() - t0);
+		if (r == SVM_RUN_DONE)
 			break;
 		if (time_after(jiffies, end)) {
 			WRITE_ONCE(t->fuel_used, svm_task_fuel_used(t->vm));

@@ -69,6 +69,7 @@ struct synapse_task {
 	u32 status;			/* enum synapse_status */
 	s32 code;
 	u64 fuel_used;
+	u64 exec_ns;
 	bool done;
 	u8 input_hash[SYNAPSE_HASH_LEN];
 	u8 trace_hash[SYNAPSE_HASH_LEN];

@@ -225,6 +225,9 @@ enum synapse_limit_attr {
  *    SYNAPSE_A_TASK_MODULE_ID: 32 bytes, required
  *    SYNAPSE_A_TASK_ENTRY: NLA_NUL_STRING, exported function, default "run"
  *    SYNAPSE_A_TASK_INPUT: NLA_BINARY, repeated like MODULE_DATA
+ *    SYNAPSE_A_TASK_ARG_I32 (NLA_U32), SYNAPSE_A_TASK_ARG_I64 (NLA_U64):
+ *        the entry's arguments, repeated, in message order (at most 16);
+ *        their number and types must match the entry's signature
  *    SYNAPSE_A_TASK_JOB_ID, SYNAPSE_A_TASK_JOB_TASK_ID: NLA_U64, labels
  *        handed to the capability checkpoint (uapi/synapse_cap.h)
  *    SYNAPSE_A_TASK_CAP_ID: 32 bytes, the capability id (default zeros)
@@ -256,6 +259,10 @@ enum synapse_limit_attr {
  *        replay: the original task and the checkpoint it started from
  *    SYNAPSE_A_TASK_REPLAYABLE: NLA_FLAG, the engine state is held (the
  *        task can be replayed)
+ *    SYNAPSE_A_TASK_RESULT: NLA_U64, repeated, the entry's results in
+ *        order (i32 zero-extended), once finished with status OK
+ *    SYNAPSE_A_TASK_EXEC_NS: NLA_U64, nanoseconds spent executing slices
+ *        (instantiation excluded); informational, never hashed
  *
  * SYNAPSE_CMD_TASK_KILL (admin)
  * -----------------------------
@@ -358,6 +365,10 @@ enum synapse_task_attr {
 	SYNAPSE_A_TASK_REPLAY_OF,	/* u64 */
 	SYNAPSE_A_TASK_REPLAY_SEQ,	/* u64 */
 	SYNAPSE_A_TASK_REPLAYABLE,	/* flag */
+	SYNAPSE_A_TASK_ARG_I32,		/* u32, repeated */
+	SYNAPSE_A_TASK_ARG_I64,		/* u64, repeated */
+	SYNAPSE_A_TASK_RESULT,		/* u64, repeated */
+	SYNAPSE_A_TASK_EXEC_NS,		/* u64 */
 
 	__SYNAPSE_A_TASK_LAST
 };

@@ -36,6 +36,7 @@ static const char usage[] =
 	"  --fuel N  --checkpoint-every N  --keep K  --max-pages N\n"
 	"  --table-size N  --value-stack N  --call-depth N  --output-max N\n"
 	"  --job N  --job-task N  --cap HEX64\n"
+	"  --arg i32:V|i64:V      an argument of the entry (repeat, in order)\n"
 	"  --wait                 wait for the completion event, print the task\n"
 	"  --timeout SECS         give up waiting after SECS (default 120)\n"
 	"start, kill, del and replay need CAP_NET_ADMIN.\n";
@@ -43,7 +44,7 @@ static const char usage[] =
 enum {
 	OPT_ENTRY = 256, OPT_INPUT, OPT_FUEL, OPT_CP, OPT_KEEP, OPT_PAGES,
 	OPT_TABLE, OPT_STACK, OPT_DEPTH, OPT_OUTMAX, OPT_JOB, OPT_JOBTASK,
-	OPT_CAP, OPT_WAIT, OPT_TIMEOUT,
+	OPT_CAP, OPT_WAIT, OPT_TIMEOUT, OPT_ARG,
 };
 
 struct task_opts {
@@ -53,6 +54,9 @@ struct task_opts {
 	uint8_t cap[SYNAPSE_HASH_LEN];
 	bool wait;
 	unsigned int timeout;
+	unsigned int nargs;
+	bool arg64[16];
+	uint64_t args[16];
 };
 
 struct start_ctx {
@@ -108,6 +112,9 @@ static int build_start(struct nlmsghdr *nlh, size_t buflen, void *ctx)
 		ret = lim[i].wide ? put_u64(nlh, buflen, lim[i].attr, o->val[lim[i].opt]) :
 		      put_u32(nlh, buflen, lim[i].attr, (uint32_t)o->val[lim[i].opt]);
 	}
+	for (i = 0; i < o->nargs && !ret; i++)
+		ret = o->arg64[i] ? put_u64(nlh, buflen, SYNAPSE_A_TASK_ARG_I64, o->args[i]) :
+		      put_u32(nlh, buflen, SYNAPSE_A_TASK_ARG_I32, (uint32_t)o->args[i]);
 	while (!ret && off < sc->input_len) {
 		size_t n = sc->input_len - off;
 
@@ -526,6 +533,30 @@ static int parse_u64_arg(const char *s, uint64_t *v)
 	return errno || !*s || *end || *s == '-' ? -EINVAL : 0;
 }
 
+/* i32:V or i64:V, V decimal or 0x hex, possibly negative (as synvm). */
+static int parse_arg(struct task_opts *o, const char *s)
+{
+	bool wide = !strncmp(s, "i64:", 4);
+	char *end;
+
+	if (o->nargs == 16 || (!wide && strncmp(s, "i32:", 4)) || !s[4])
+		return -EINVAL;
+	errno = 0;
+	if (s[4] == '-') {
+		int64_t v = strtoll(s + 4, &end, 0);
+
+		o->args[o->nargs] = wide ? (uint64_t)v : (uint32_t)(int32_t)v;
+	} else {
+		uint64_t v = strtoull(s + 4, &end, 0);
+
+		o->args[o->nargs] = wide ? v : (uint32_t)v;
+	}
+	if (errno || *end)
+		return -EINVAL;
+	o->arg64[o->nargs++] = wide;
+	return 0;
+}
+
 static int parse_task_opts(int argc, char *argv[], struct task_opts *o)
 {
 	static const struct option opts[] = {
@@ -547,6 +578,7 @@ static int parse_task_opts(int argc, char *argv[], struct task_opts *o)
 		{ "cap", required_argument, NULL, OPT_CAP },
 		{ "wait", no_argument, NULL, OPT_WAIT },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "arg", required_argument, NULL, OPT_ARG },
 		{ NULL, 0, NULL, 0 }
 	};
 	int c;
@@ -573,6 +605,10 @@ static int parse_task_opts(int argc, char *argv[], struct task_opts *o)
 			break;
 		case OPT_WAIT:
 			o->wait = true;
+			break;
+		case OPT_ARG:
+			if (parse_arg(o, optarg))
+				goto out_bad;
 			break;
 		case OPT_CAP:
 			if (parse_hex_id(optarg, o->cap))

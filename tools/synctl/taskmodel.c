@@ -203,6 +203,14 @@ int model_parse_task(const struct nlmsghdr *nlh, void *ctx)
 		case SYNAPSE_A_TASK_REPLAYABLE:
 			t->replayable = true;
 			break;
+		case SYNAPSE_A_TASK_EXEC_NS:
+			ret = attr_u64(a, &t->exec_ns);
+			break;
+		case SYNAPSE_A_TASK_RESULT:
+			if (t->nresults == 16)
+				return -EBADMSG;
+			ret = attr_u64(a, &t->results[t->nresults++]);
+			break;
 		}
 		if (ret)
 			return ret;
@@ -413,6 +421,15 @@ json_t *task_to_json(const struct synctl_task *t)
 		json_object_set_new(o, "output_len", json_integer((json_int_t)t->output_len));
 		json_object_set_new(o, "checkpoints", json_integer((json_int_t)t->checkpoints));
 		json_object_set_new(o, "replayable", json_boolean(t->replayable));
+	}
+	if (t->done) {
+		json_t *res = json_array();
+		uint32_t i;
+
+		for (i = 0; i < t->nresults; i++)
+			json_array_append_new(res, json_integer((json_int_t)t->results[i]));
+		json_object_set_new(o, "results", res);
+		json_object_set_new(o, "exec_ns", json_integer((json_int_t)t->exec_ns));
 	}
 	if (t->is_replay) {
 		json_object_set_new(o, "replay_of", json_integer((json_int_t)t->replay_of));

@@ -39,6 +39,9 @@ struct synctl_task {
 	uint64_t output_len, checkpoints;
 	bool is_replay, replayable;
 	uint64_t replay_of, replay_seq;
+	uint64_t exec_ns;
+	uint32_t nresults;
+	uint64_t results[16];
 };
 
 struct synctl_checkpoint {
