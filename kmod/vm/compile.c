@@ -144,6 +144,18 @@ static enum svm_op metered(struct comp *c, enum svm_op op)
 	}
 }
 
+static void emit_op_raw(struct comp *c, enum svm_op op)
+{
+	if (c->dead || c->r.failed)
+		return;
+	if (!grow(c, (void **)&c->code, &c->ccode, c->ncode + 1, sizeof(*c->code)))
+		return;
+	c->last_op = c->ncode;
+	c->last_cmp = -1;
+	c->last_add = false;
+	c->code[c->ncode++].op = c->ops[op];
+}
+
 static void emit_op(struct comp *c, enum svm_op op)
 {
 	op = metered(c, op);
@@ -900,7 +912,8 @@ static void op_br(struct comp *c, uint32_t depth, bool cond)
 		}
 		emit_target(c, fr);
 	} else {
-		emit_op(c, SVM_OP_br_unless);
+		/* plain: what follows is the value moves, not a fuel op */
+		emit_op_raw(c, SVM_OP_br_unless);
 		emit_src(c, cond_h);
 		skip = c->ncode;
 		emit_cell(c, 0);

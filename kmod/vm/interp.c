@@ -612,16 +612,27 @@ L_##name: {								\
 		goto *ip->op;						\
 	} while (0)
 
+/* ... and so does falling through: the next block starts right after. */
+#define SKIP_M(n)							\
+	do {								\
+		ip += (n);						\
+		if (svm_unlikely(fuel < ip[1].i))			\
+			goto bound;					\
+		fuel -= ip[1].i;					\
+		ip += 3;						\
+		goto *ip->op;						\
+	} while (0)
+
 L_br_m:
 	TAKE_M(1);
 L_br_if_m:
 	if (RU32(1))
 		TAKE_M(2);
-	NEXT(3);
+	SKIP_M(3);
 L_br_unless_m:
 	if (!RU32(1))
 		TAKE_M(2);
-	NEXT(3);
+	SKIP_M(3);
 
 #define BRCMP(name, type, cond)						\
 L_br_##name: {								\
@@ -636,7 +647,7 @@ L_br_##name##_m: {							\
 	type a = (type)R(1), b = (type)R(2);				\
 	if (cond)							\
 		TAKE_M(3);						\
-	NEXT(4);							\
+	SKIP_M(4);							\
 }
 	BRCMP(i32_eq, uint32_t, a == b)
 	BRCMP(i32_ne, uint32_t, a != b)

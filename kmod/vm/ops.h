@@ -87,6 +87,8 @@
  * Metered twins of the branches (suffix _m): with metering on, every branch
  * target is a block's fuel op, and a taken branch pays that block itself
  * (same check, same exit on an unpaid block) instead of dispatching to it.
+ * A conditional _m branch is always followed by a fuel op too (the block
+ * after it), which its not-taken path pays the same way.
  */
 
 #define SVM_ALL_OPS(X)							\
