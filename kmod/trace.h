@@ -69,7 +69,7 @@ SYNAPSE_DEFINE_EVENT(synapse_cap_class, synapse_cap_check,
 
 #endif /* SYNAPSE_KMOD_TRACE_H */
 
-/* Out of tree: define_trace.h finds "kmod/trace.h" through -I$(src)/.. */
+/* Out of tree: define_trace.h finds this header through -I$(src)/.. */
 #undef TRACE_INCLUDE_PATH
 #define TRACE_INCLUDE_PATH kmod
 #undef TRACE_INCLUDE_FILE

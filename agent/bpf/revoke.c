@@ -20,6 +20,8 @@
 #include "agent/bpf/revoke.h"
 #include "revoke.skel.h"
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 static const char *pin_dir(const char *dir)
 {
 	return dir ? dir : SYNAPSE_BPF_PIN_DIR;
@@ -380,7 +382,7 @@ static int read_stats(struct synapse_bpf *b, uint64_t out[__SYNAPSE_CAP_STAT_MAX
 
 	if (ncpu < 0)
 		return ncpu;
-	if ((size_t)ncpu > sizeof(vals) / sizeof(vals[0]))
+	if ((size_t)ncpu > ARRAY_SIZE(vals))
 		return -E2BIG;
 	for (i = 0; i < __SYNAPSE_CAP_STAT_MAX; i++) {
 		out[i] = 0;
