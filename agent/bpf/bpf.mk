@@ -33,7 +33,8 @@ SYNCTL_EXTRA_LIBS	+= $(AGENT_LIB) $(AGENT_LIBS) $(CAP_LIBS)
 cap-bpf: $(CAP_LIB_OBJS)
 .PHONY: cap-bpf
 
-# Suite cap-unit: the token code and the loader's clock conversion.
+# Suite cap-unit: the token code and the loader's clock conversion, and
+# `synctl cap` on the host (tokens, errors with nothing pinned).
 CAP_TEST	:= $(BUILD)/selftests/cap/captoken_test
 $(CAP_TEST): selftests/cap/captoken_test.c $(CAP_LIB_OBJS) $(AGENT_LIB) $(HARNESS)
 	@mkdir -p $(dir $@)
@@ -42,8 +43,11 @@ $(CAP_TEST): selftests/cap/captoken_test.c $(CAP_LIB_OBJS) $(AGENT_LIB) $(HARNES
 
 USER_PROGS	+= $(CAP_TEST)
 CHECK_SUITES	+= cap-unit
-run-cap-unit: $(CAP_TEST)
-	$(CAP_TEST)
+# synctl's own variables come later (synctl.mk): name the binary.
+run-cap-unit: $(CAP_TEST) $(BUILD)/bin/synctl
+	@rc=0; $(CAP_TEST) || rc=1; \
+	SYNCTL=$(BUILD)/bin/synctl selftests/cap/cli.sh || rc=1; \
+	exit $$rc
 .PHONY: run-cap-unit
 
 # The in-VM kselftest selftests/kmod/cap.c also drives the pinned maps: an
