@@ -8,9 +8,13 @@ AGENT_CFLAGS	:= $(shell pkg-config --cflags $(AGENT_PKGS))
 AGENT_LIBS	:= $(shell pkg-config --libs $(AGENT_PKGS))
 
 AGENT_LIB_SRCS	:= $(addprefix agent/,log.c config.c pki.c canon.c message.c \
-		     replay.c ctlclient.c)
+		     replay.c ctlclient.c jobspec.c scheduler.c attest.c)
 AGENT_D_SRCS	:= $(addprefix agent/,main.c tls.c mesh.c peer.c heartbeat.c \
 		     control.c metrics.c)
+# The cluster (issue 7): etcd control plane, jobs, embedded engine.
+AGENT_D_SRCS	+= $(addprefix agent/,etcd.c membership.c job.c jobctl.c \
+		     executor.c fault.c)
+AGENT_D_LIBS	:= $(shell pkg-config --libs libcurl) $(SVM_LIB) -lcrypto
 AGENT_HDRS	:= $(wildcard agent/*.h)
 
 AGENT_LIB	:= $(BUILD)/agent/libsynagent.a
@@ -27,9 +31,9 @@ $(AGENT_LIB): $(AGENT_LIB_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(SYNAPSED): $(AGENT_D_OBJS) $(AGENT_LIB)
+$(SYNAPSED): $(AGENT_D_OBJS) $(AGENT_LIB) $(SVM_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(AGENT_D_OBJS) $(AGENT_LIB) $(AGENT_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(AGENT_D_OBJS) $(AGENT_LIB) $(AGENT_LIBS) $(AGENT_D_LIBS)
 
 USER_PROGS	+= $(SYNAPSED)
 

@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "agent/ctl.h"
+#include "agent/membership.h"
 #include "agent/synapsed.h"
 
 static json_t *hex_json(const uint8_t *p, size_t n)
@@ -168,6 +169,8 @@ static json_t *dispatch(struct agent *a, const char *line)
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(cmd, commands[i].name))
 			rep = commands[i].fn(a);
+	if (!rep)	/* job_* and cluster take the whole request */
+		rep = cluster_control(a, cmd, req);
 	json_decref(req);
 	return rep ? rep : error_json("unknown command");
 }

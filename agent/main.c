@@ -13,6 +13,7 @@
 
 #include <event2/event.h>
 
+#include "agent/membership.h"
 #include "agent/synapsed.h"
 
 static void usage(FILE *f)
@@ -24,7 +25,12 @@ static void usage(FILE *f)
 		"  -f, --foreground       do not detach; log to stderr\n"
 		"  -l, --log-level LEVEL  error, warn, info or debug\n"
 		"  -s, --syslog           log to syslog even in the foreground\n"
-		"  -n, --check-config     parse the config and key files, then exit\n");
+		"  -n, --check-config     parse the config and key files, then exit\n"
+		"  cluster (Documentation/cluster.md):\n"
+		"  --etcd URL             join the cluster through etcd (https://...)\n"
+		"  --engine user|kernel|auto  task engine (default auto)\n"
+		"  --lease-ttl SECONDS    membership lease TTL (default 3)\n"
+		"  --enable-faults --fault NAME  fault injection, for tests only\n");
 }
 
 static void on_hup(evutil_socket_t sig, short what, void *arg)
@@ -102,6 +108,7 @@ static void teardown(struct agent *a)
 		event_free(a->sig_int);
 	if (a->hb_timer)
 		event_free(a->hb_timer);
+	cluster_stop(a);
 	metrics_stop(a);
 	control_stop(a);
 	mesh_stop(a);
@@ -123,11 +130,17 @@ int main(int argc, char *argv[])
 		{ "syslog", no_argument, NULL, 's' },
 		{ "check-config", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "etcd", required_argument, NULL, 'E' },
+		{ "engine", required_argument, NULL, 'G' },
+		{ "lease-ttl", required_argument, NULL, 'L' },
+		{ "fault", required_argument, NULL, 'F' },
+		{ "enable-faults", no_argument, NULL, 'X' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *level_opt = NULL;
 	bool foreground = false, use_syslog = false, check = false;
 	enum log_level level;
+	struct cluster_opts copts = { 0 };
 	struct agent a;
 	char err[512];
 	int c, ret = 1;
@@ -154,6 +167,21 @@ int main(int argc, char *argv[])
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'E':
+			copts.etcd_url = optarg;
+			break;
+		case 'G':
+			copts.engine = optarg;
+			break;
+		case 'L':
+			copts.lease_ttl_s = atoi(optarg);
+			break;
+		case 'F':
+			copts.fault = optarg;
+			break;
+		case 'X':
+			copts.enable_faults = true;
+			break;
 		default:
 			usage(stderr);
 			return 2;
@@ -194,7 +222,8 @@ int main(int argc, char *argv[])
 	}
 	a.base = event_base_new();
 	if (!a.base || setup_signals(&a) || mesh_start(&a) ||
-	    heartbeat_start(&a) || control_start(&a) || metrics_start(&a)) {
+	    heartbeat_start(&a) || control_start(&a) || metrics_start(&a) ||
+	    cluster_start(&a, &copts)) {
 		log_err("startup failed");
 		goto out;
 	}

@@ -32,6 +32,8 @@ int cap_main(int argc, char *argv[]);
 int module_main(int argc, char *argv[]);
 int task_main(int argc, char *argv[]);
 int monitor_main(int argc, char *argv[]);
+/* Cluster jobs through synapsed, offline verification (job.c). */
+int job_main(int argc, char *argv[]);
 
 /*
  * Options every subcommand takes: -j/--json and -h/--help. Returns the

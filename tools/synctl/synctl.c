@@ -28,6 +28,7 @@ static const struct {
 	{ "module", module_main, "add, delete and list Wasm modules in synapse.ko" },
 	{ "task", task_main, "start, inspect, kill, read and replay kernel tasks" },
 	{ "monitor", monitor_main, "print task completion events" },
+	{ "job", job_main, "cluster jobs: submit, status, wait, result, verify offline" },
 	{ "help", help_main, "show this help, or a subcommand's" },
 };
 

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SYNAGENT_ETCD_H
+#define SYNAGENT_ETCD_H
+
+/*
+ * A small etcd v3 client over the JSON gateway (/v3/...), libcurl +
+ * jansson, mutual TLS with the node's certificate. Calls are synchronous
+ * with a short timeout (ETCD_TIMEOUT_MS): the agent calls them from its
+ * cluster timer on loopback or LAN latency, never from a socket callback
+ * that must not stall. One handle keeps its TLS connection alive.
+ *
+ * Keys and values are byte strings; the gateway carries them base64.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ETCD_TIMEOUT_MS	1500
+
+struct etcd;
+
+struct etcd_kv {
+	char *key;		/* NUL-terminated */
+	char *val;		/* NUL-terminated (values may hold NULs: use len) */
+	size_t len;
+	int64_t mod_rev;
+	int64_t lease;
+};
+
+struct etcd *etcd_new(const char *url, const char *ca, const char *cert,
+		      const char *key);
+void etcd_free(struct etcd *e);
+/* Wall time of the last successful call (ns, monotonic). */
+uint64_t etcd_last_ok_ns(const struct etcd *e);
+int64_t etcd_last_revision(const struct etcd *e);
+
+int etcd_put(struct etcd *e, const char *key, const void *val, size_t len,
+	     int64_t lease);
+/* 0 found (*out malloc'd), 1 absent, -1 error. */
+int etcd_get(struct etcd *e, const char *key, struct etcd_kv *out);
+/* Every key under prefix, sorted by key; -1 on error. */
+int etcd_range(struct etcd *e, const char *prefix, bool keys_only,
+	       struct etcd_kv **kvs, size_t *n);
+void etcd_kv_clear(struct etcd_kv *kv);
+void etcd_kvs_free(struct etcd_kv *kvs, size_t n);
+/* Create-if-absent (a txn on create_revision == 0): 0 created, 1 existed. */
+int etcd_create(struct etcd *e, const char *key, const void *val, size_t len,
+		int64_t lease);
+int etcd_delete(struct etcd *e, const char *key);
+int etcd_delete_prefix(struct etcd *e, const char *prefix);
+int etcd_lease_grant(struct etcd *e, int ttl_s, int64_t *id);
+/* 0 alive, 1 expired/unknown, -1 error. */
+int etcd_lease_keepalive(struct etcd *e, int64_t id);
+int etcd_lease_revoke(struct etcd *e, int64_t id);
+
+/* base64 helpers (standard alphabet, padded); malloc'd, NUL-terminated. */
+char *b64_encode(const void *p, size_t n);
+uint8_t *b64_decode(const char *s, size_t *n);
+
+#endif

@@ -1,0 +1,819 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Jobs: submission, the per-tick state machine on every agent, the
+ * coordinator's commits and the result with its quorum certificate (see
+ * job.h and Documentation/cluster.md). Everything durable is in etcd; an
+ * agent keeps no job state across ticks, so a restarted or newly elected
+ * agent simply continues from what etcd holds.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "agent/fault.h"
+#include "agent/job.h"
+#include "agent/membership.h"
+#include "agent/synapsed.h"
+
+static X509 *ca_cert;
+
+/* ---- spec ---- */
+
+static int cmp_task(const void *a, const void *b)
+{
+	return strcmp(((const struct task_spec *)a)->id,
+		      ((const struct task_spec *)b)->id);
+}
+
+void job_free(struct job *j)
+{
+	unsigned int i;
+
+	for (i = 0; j->tasks && i < j->ntasks; i++)
+		free(j->tasks[i].input);
+	free(j->tasks);
+	free(j->task_ids);
+	etcd_kvs_free(j->kvs, j->nkv);
+	memset(j, 0, sizeof(*j));
+}
+
+static int parse_task(json_t *o, struct job *j, struct task_spec *t,
+		      char *err, size_t errlen)
+{
+	const char *id = json_string_value(json_object_get(o, "id"));
+	const char *mod = json_string_value(json_object_get(o, "module"));
+	const char *entry = json_string_value(json_object_get(o, "entry"));
+	const char *in = json_string_value(json_object_get(o, "input"));
+
+	if (!id || !task_id_valid(id)) {
+		snprintf(err, errlen, "task id missing or invalid ([A-Za-z0-9._-], 1-63)");
+		return -1;
+	}
+	strcpy(t->id, id);
+	if (hex_decode(mod, t->module_id, HASH_LEN)) {
+		snprintf(err, errlen, "task %s: module must be a module id (64 hex)", id);
+		return -1;
+	}
+	if (!entry)
+		entry = "run";
+	if (strlen(entry) >= sizeof(t->entry)) {
+		snprintf(err, errlen, "task %s: entry name too long", id);
+		return -1;
+	}
+	strcpy(t->entry, entry);
+	t->input = b64_decode(in ? in : "", &t->input_len);
+	if (!t->input) {
+		snprintf(err, errlen, "task %s: input is not base64", id);
+		return -1;
+	}
+	t->fuel = j->fuel;
+	t->cap_id = j->cap_id;
+	if (executor_input_hash(t)) {
+		snprintf(err, errlen, "task %s: cannot hash the task input", id);
+		return -1;
+	}
+	return 0;
+}
+
+int job_parse_spec(json_t *spec, struct job *j, char *err, size_t errlen)
+{
+	json_t *tasks = json_object_get(spec, "tasks"), *o;
+	const char *name = json_string_value(json_object_get(spec, "name"));
+	json_int_t r = json_integer_value(json_object_get(spec, "replicas"));
+	uint8_t (*hashes)[HASH_LEN];
+	size_t i;
+
+	if (!name)
+		name = "";
+	if (strlen(name) > JOB_NAME_MAX) {
+		snprintf(err, errlen, "name longer than %d", JOB_NAME_MAX);
+		return -1;
+	}
+	strcpy(j->name, name);
+	if (r < 1 || r > CLUSTER_MAX_MEMBERS) {
+		snprintf(err, errlen, "replicas must be 1..%d", CLUSTER_MAX_MEMBERS);
+		return -1;
+	}
+	j->r = r;
+	j->cap_id = json_integer_value(json_object_get(spec, "cap_id"));
+	j->fuel = json_integer_value(json_object_get(spec, "fuel"));
+	j->ntasks = json_array_size(tasks);
+	if (!j->ntasks || j->ntasks > JOB_MAX_TASKS) {
+		snprintf(err, errlen, "a job has 1..%d tasks", JOB_MAX_TASKS);
+		return -1;
+	}
+	j->tasks = calloc(j->ntasks, sizeof(*j->tasks));
+	j->task_ids = calloc(j->ntasks, sizeof(*j->task_ids));
+	hashes = calloc(j->ntasks, sizeof(*hashes));
+	if (!j->tasks || !j->task_ids || !hashes) {
+		free(hashes);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	json_array_foreach(tasks, i, o)
+		if (parse_task(o, j, &j->tasks[i], err, errlen)) {
+			free(hashes);
+			return -1;
+		}
+	qsort(j->tasks, j->ntasks, sizeof(*j->tasks), cmp_task);
+	for (i = 0; i < j->ntasks; i++) {
+		if (i && !strcmp(j->tasks[i - 1].id, j->tasks[i].id)) {
+			snprintf(err, errlen, "duplicate task id %s", j->tasks[i].id);
+			free(hashes);
+			return -1;
+		}
+		j->task_ids[i] = j->tasks[i].id;
+		memcpy(hashes[i], j->tasks[i].input_hash, HASH_LEN);
+	}
+	job_input_hash(j->name, j->r, j->cap_id, j->ntasks, j->task_ids,
+		       (const uint8_t (*)[HASH_LEN])hashes, j->input);
+	hex_encode(j->input, JOB_ID_LEN / 2, j->id);
+	free(hashes);
+	return 0;
+}
+
+/* ---- reading a job from etcd ---- */
+
+/* The kv at jobs/<id>/<rel>, or NULL. */
+static struct etcd_kv *jkv(struct job *j, const char *rel)
+{
+	size_t i;
+
+	for (i = 0; i < j->nkv; i++)
+		if (!strcmp(j->kvs[i].key + j->plen, rel))
+			return &j->kvs[i];
+	return NULL;
+}
+
+static int job_load(struct cluster *c, const char *id, struct job *j)
+{
+	char key[256], err[256];
+	struct etcd_kv *spec, *ep;
+	json_t *sj;
+	int r;
+
+	memset(j, 0, sizeof(*j));
+	cluster_key(c, key, sizeof(key), "jobs/%s/", id);
+	if (etcd_range(c->etcd, key, false, &j->kvs, &j->nkv))
+		return -1;
+	j->plen = strlen(key);
+	spec = jkv(j, "spec");
+	if (!spec)
+		goto fail;
+	sj = json_loads(spec->val, 0, NULL);
+	r = sj ? job_parse_spec(sj, j, err, sizeof(err)) : -1;
+	json_decref(sj);
+	if (r || strcmp(j->id, id)) {
+		log_warn("job %s: bad spec: %s", id, r ? err : "id mismatch");
+		goto fail;
+	}
+	ep = jkv(j, "epoch");
+	if (ep) {
+		j->have_epoch = true;
+		j->epoch = strtoull(ep->val, NULL, 10);
+	}
+	return 0;
+fail:
+	{
+		struct etcd_kv *kvs = j->kvs;
+		size_t n = j->nkv;
+
+		j->kvs = NULL;
+		j->nkv = 0;
+		job_free(j);
+		etcd_kvs_free(kvs, n);
+	}
+	return -1;
+}
+
+const char *job_state_name(const struct job *j)
+{
+	return j->have_epoch ? "planned" : "submitted";
+}
+
+/* ---- attestations stored in etcd: the attestation JSON plus "cert" ---- */
+
+static json_t *att_store_json(struct cluster *c, const struct attest *a)
+{
+	json_t *o = attest_to_json(a);
+
+	if (o)
+		json_object_set_new(o, "cert", json_string(c->cert_pem));
+	return o;
+}
+
+/* Parses and checks a stored attestation; 0 when valid and signed by node. */
+static int att_check(struct cluster *c, const char *text, const char *node,
+		     struct attest *a)
+{
+	char who[NODE_ID_MAX + 1], err[256];
+	json_t *o = json_loads(text, 0, NULL);
+	EVP_PKEY *pub;
+	int r = -1;
+
+	if (!o)
+		return -1;
+	if (attest_from_json(o, a) || strcmp(a->node, node))
+		goto out;
+	pub = attest_cert_check(ca_cert, json_string_value(json_object_get(o, "cert")),
+				c->a->cfg.cluster, who, err, sizeof(err));
+	if (!pub)
+		goto out;
+	if (!strcmp(who, node) && !attest_verify(a, pub))
+		r = 0;
+	EVP_PKEY_free(pub);
+out:
+	json_decref(o);
+	return r;
+}
+
+static int put_att(struct cluster *c, const char *key, const struct attest *a)
+{
+	json_t *o = att_store_json(c, a);
+	char *s = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	int r;
+
+	json_decref(o);
+	if (!s)
+		return -1;
+	r = etcd_put(c->etcd, key, s, strlen(s), 0);
+	free(s);
+	if (!r)
+		c->attests++;
+	return r;
+}
+
+/* ---- plan and acceptance ---- */
+
+static int job_plan(struct cluster *c, struct job *j, uint64_t epoch,
+		    struct plan *p, uint8_t ph[HASH_LEN])
+{
+	char **m;
+	unsigned int n;
+	int r;
+
+	if (epoch_members(c, epoch, &m, &n))
+		return -1;
+	r = plan_compute(p, epoch, (const char *const *)m, n, j->task_ids,
+			 j->ntasks, j->r);
+	members_free(m, n);
+	if (!r)
+		plan_hash(p, ph);
+	return r;
+}
+
+/* Counts valid accepts in epoch matching (input, plan hash). */
+static unsigned int count_accepts(struct cluster *c, struct job *j,
+				  const struct plan *p, const uint8_t ph[HASH_LEN],
+				  json_t *collect)
+{
+	char rel[256];
+	struct attest a;
+	unsigned int i, n = 0;
+	struct etcd_kv *kv;
+
+	for (i = 0; i < p->nmembers; i++) {
+		snprintf(rel, sizeof(rel), "accept/%llu/%s",
+			 (unsigned long long)p->epoch, p->members[i]);
+		kv = jkv(j, rel);
+		if (!kv || att_check(c, kv->val, p->members[i], &a))
+			continue;
+		if (a.kind != ATT_ACCEPT || a.epoch != p->epoch ||
+		    strcmp(a.job, j->id) || memcmp(a.input, j->input, HASH_LEN) ||
+		    memcmp(a.plan, ph, HASH_LEN))
+			continue;
+		n++;
+		if (collect)
+			json_array_append_new(collect, json_loads(kv->val, 0, NULL));
+	}
+	return n;
+}
+
+static void sign_accept(struct cluster *c, struct job *j, const struct plan *p,
+			const uint8_t ph[HASH_LEN])
+{
+	const char *self = c->a->cfg.node_id;
+	struct attest a = { .kind = ATT_ACCEPT };
+	char rel[256], key[256];
+
+	snprintf(rel, sizeof(rel), "accept/%llu/%s", (unsigned long long)p->epoch, self);
+	if (jkv(j, rel) || plan_member_index(p, self) < 0)
+		return;
+	strcpy(a.node, self);
+	strcpy(a.job, j->id);
+	a.epoch = p->epoch;
+	memcpy(a.input, j->input, HASH_LEN);
+	memcpy(a.plan, ph, HASH_LEN);
+	if (attest_sign(&a, c->a->key))
+		return;
+	cluster_key(c, key, sizeof(key), "jobs/%s/%s", j->id, rel);
+	put_att(c, key, &a);
+}
+
+/* ---- execution ---- */
+
+static int fetch_module(struct cluster *c, const uint8_t id[HASH_LEN],
+			uint8_t **mod, size_t *len)
+{
+	uint8_t got[HASH_LEN];
+	char hex[2 * HASH_LEN + 1], key[256];
+	struct etcd_kv kv;
+
+	hex_encode(id, HASH_LEN, hex);
+	cluster_key(c, key, sizeof(key), "blobs/%s", hex);
+	if (etcd_get(c->etcd, key, &kv))
+		return -1;
+	*mod = b64_decode(kv.val, len);
+	etcd_kv_clear(&kv);
+	if (!*mod)
+		return -1;
+	/* content-addressed: never run bytes that are not the module id */
+	EVP_Digest(*mod, *len, got, NULL, EVP_sha256(), NULL);
+	if (memcmp(got, id, HASH_LEN)) {
+		log_err("blob %s: hash mismatch, refused", hex);
+		free(*mod);
+		return -1;
+	}
+	return 0;
+}
+
+static int run_task(struct cluster *c, struct job *j, unsigned int ti,
+		    struct attest *a)
+{
+	const struct task_spec *t = &j->tasks[ti];
+	struct exec_result res;
+	char err[256], key[256];
+	uint8_t *mod;
+	size_t len;
+	char *b64;
+
+	if (fetch_module(c, t->module_id, &mod, &len))
+		return -1;
+	if (executor_run(t, mod, len, &res, err, sizeof(err))) {
+		log_err("job %s task %s: %s", j->id, t->id, err);
+		free(mod);
+		return -1;
+	}
+	free(mod);
+	c->tasks_run++;
+	memset(a, 0, sizeof(*a));
+	a->kind = ATT_TASK;
+	strcpy(a->node, c->a->cfg.node_id);
+	strcpy(a->job, j->id);
+	strcpy(a->task, t->id);
+	a->epoch = j->epoch;
+	a->status = res.status;
+	memcpy(a->input, t->input_hash, HASH_LEN);
+	memcpy(a->trace, res.trace, HASH_LEN);
+	memcpy(a->output, res.output, HASH_LEN);
+	b64 = b64_encode(res.out, res.out_len);
+	exec_result_free(&res);
+	if (!b64)
+		return -1;
+	cluster_key(c, key, sizeof(key), "jobs/%s/out/%s/%s", j->id, t->id, a->node);
+	etcd_put(c->etcd, key, b64, strlen(b64), 0);
+	free(b64);
+	return attest_sign(a, c->a->key);
+}
+
+static void quarantine_self(struct cluster *c, struct job *j, unsigned int ti)
+{
+	char key[256], val[256];
+
+	snprintf(val, sizeof(val), "{\"job\":\"%s\",\"task\":\"%s\",\"reason\":\"output disagrees with the committed majority after replay\"}",
+		 j->id, j->tasks[ti].id);
+	cluster_key(c, key, sizeof(key), "quarantine/%s", c->a->cfg.node_id);
+	etcd_put(c->etcd, key, val, strlen(val), 0);
+	log_err("cluster: job %s task %s: still disagrees after replay; quarantined",
+		j->id, j->tasks[ti].id);
+	c->quarantined = true;
+	/* leave the membership so the next epoch re-plans without us */
+	if (c->lease)
+		etcd_lease_revoke(c->etcd, c->lease);
+	c->lease = 0;
+}
+
+/*
+ * Our attestation disagrees with the committed majority: re-run the task
+ * from its start (the first agreed state: the task input) and compare; a
+ * transient fault heals here, a persistent one quarantines us.
+ */
+static void reconcile(struct cluster *c, struct job *j, unsigned int ti,
+		      const struct attest *mine, const struct attest *committed)
+{
+	struct attest again;
+	char key[256];
+
+	log_warn("job %s task %s: mismatch with the committed result; replaying",
+		 j->id, j->tasks[ti].id);
+	if (run_task(c, j, ti, &again))
+		return;
+	if (attest_task_same(&again, committed)) {
+		cluster_key(c, key, sizeof(key), "jobs/%s/att/%s/%s", j->id,
+			    j->tasks[ti].id, again.node);
+		put_att(c, key, &again);
+		log_info("job %s task %s: replay agrees", j->id, j->tasks[ti].id);
+		return;
+	}
+	(void)mine;
+	quarantine_self(c, j, ti);
+}
+
+static int commit_of(struct cluster *c, struct job *j, unsigned int ti,
+		     struct attest *a, json_t **obj)
+{
+	char rel[256];
+	struct etcd_kv *kv;
+	json_t *o, *atts;
+
+	snprintf(rel, sizeof(rel), "commit/%s", j->tasks[ti].id);
+	kv = jkv(j, rel);
+	if (!kv)
+		return 1;
+	o = json_loads(kv->val, 0, NULL);
+	atts = json_object_get(o, "attestations");
+	if (!o || !json_array_size(atts) ||
+	    attest_from_json(json_array_get(atts, 0), a)) {
+		json_decref(o);
+		return -1;
+	}
+	if (obj)
+		*obj = o;
+	else
+		json_decref(o);
+	return 0;
+}
+
+static void member_work(struct cluster *c, struct job *j, const struct plan *p)
+{
+	const char *self = c->a->cfg.node_id;
+	struct attest mine, committed;
+	char rel[256], key[256];
+	struct etcd_kv *kv;
+	unsigned int i;
+
+	for (i = 0; i < j->ntasks && !c->quarantined; i++) {
+		snprintf(rel, sizeof(rel), "att/%s/%s", j->tasks[i].id, self);
+		kv = jkv(j, rel);
+		if (commit_of(c, j, i, &committed, NULL) == 0) {
+			if (kv && !att_check(c, kv->val, self, &mine) &&
+			    !attest_task_same(&mine, &committed))
+				reconcile(c, j, i, &mine, &committed);
+			continue;
+		}
+		if (kv || !plan_runs(p, i, self))
+			continue;
+		if (run_task(c, j, i, &mine))
+			continue;
+		cluster_key(c, key, sizeof(key), "jobs/%s/%s", j->id, rel);
+		put_att(c, key, &mine);
+	}
+}
+
+/* ---- coordinator ---- */
+
+static void try_commit(struct cluster *c, struct job *j, const struct plan *p,
+		       unsigned int ti)
+{
+	struct attest att[CLUSTER_MAX_MEMBERS];
+	unsigned int k, m, n = 0, best = 0, besti = 0, need = quorum_of(p->r);
+	char rel[256], key[256], *s;
+	struct etcd_kv *kv;
+	json_t *arr, *o;
+
+	for (k = 0; k < p->r; k++) {
+		const char *node = plan_replica(p, ti, k);
+
+		snprintf(rel, sizeof(rel), "att/%s/%s", j->tasks[ti].id, node);
+		kv = jkv(j, rel);
+		if (!kv || att_check(c, kv->val, node, &att[n]) ||
+		    att[n].kind != ATT_TASK || strcmp(att[n].job, j->id) ||
+		    strcmp(att[n].task, j->tasks[ti].id) ||
+		    memcmp(att[n].input, j->tasks[ti].input_hash, HASH_LEN))
+			continue;
+		n++;
+	}
+	for (k = 0; k < n; k++) {
+		unsigned int same = 0;
+
+		for (m = 0; m < n; m++)
+			same += attest_task_same(&att[k], &att[m]);
+		if (same > best) {
+			best = same;
+			besti = k;
+		}
+	}
+	if (best < need)
+		return;
+	arr = json_array();
+	for (k = 0; k < n; k++) {
+		if (!attest_task_same(&att[besti], &att[k]))
+			continue;
+		snprintf(rel, sizeof(rel), "att/%s/%s", j->tasks[ti].id, att[k].node);
+		json_array_append_new(arr, json_loads(jkv(j, rel)->val, 0, NULL));
+	}
+	o = json_pack("{s:I, s:o}", "epoch", (json_int_t)p->epoch, "attestations", arr);
+	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	cluster_key(c, key, sizeof(key), "jobs/%s/commit/%s", j->id, j->tasks[ti].id);
+	/* create-once: a task is never committed twice */
+	if (s && etcd_create(c->etcd, key, s, strlen(s), 0) == 0) {
+		c->commits++;
+		log_info("job %s task %s committed by %u/%u replicas (epoch %llu)",
+			 j->id, j->tasks[ti].id, best, p->r, (unsigned long long)p->epoch);
+	}
+	free(s);
+}
+
+static json_t *hexj(const uint8_t *h)
+{
+	char s[2 * HASH_LEN + 1];
+
+	hex_encode(h, HASH_LEN, s);
+	return json_string(s);
+}
+
+/* epochs[E] = {members, plan_hash, accepts}: the quorum that accepted E. */
+static int add_epoch(struct cluster *c, struct job *j, json_t *epochs, uint64_t ep)
+{
+	json_t *acc, *mem;
+	uint8_t ph[HASH_LEN];
+	struct plan p;
+	char ekey[32];
+	unsigned int k;
+
+	snprintf(ekey, sizeof(ekey), "%llu", (unsigned long long)ep);
+	if (json_object_get(epochs, ekey))
+		return 0;
+	if (job_plan(c, j, ep, &p, ph))
+		return -1;
+	acc = json_array();
+	if (count_accepts(c, j, &p, ph, acc) < quorum_of(p.nmembers)) {
+		plan_free(&p);
+		json_decref(acc);
+		return -1;
+	}
+	mem = json_array();
+	for (k = 0; k < p.nmembers; k++)
+		json_array_append_new(mem, json_string(p.members[k]));
+	json_object_set_new(epochs, ekey, json_pack("{s:o, s:o, s:o}",
+			    "members", mem, "plan_hash", hexj(ph), "accepts", acc));
+	plan_free(&p);
+	return 0;
+}
+
+/* The result and its quorum certificate; NULL while a task is uncommitted. */
+static json_t *build_result(struct cluster *c, struct job *j, const struct plan *fp,
+			    const uint8_t fph[HASH_LEN])
+{
+	uint8_t (*tr)[HASH_LEN] = calloc(j->ntasks, HASH_LEN);
+	uint8_t (*out)[HASH_LEN] = calloc(j->ntasks, HASH_LEN);
+	json_t *res = NULL, *tasks = json_array(), *epochs = json_object(), *co;
+	struct attest a;
+	unsigned int i;
+	bool revoked = false;
+
+	if (!tr || !out)
+		goto out;
+	for (i = 0; i < j->ntasks; i++) {
+		json_int_t ep;
+
+		if (commit_of(c, j, i, &a, &co))
+			goto out;
+		memcpy(tr[i], a.trace, HASH_LEN);
+		memcpy(out[i], a.output, HASH_LEN);
+		revoked |= a.status == 5;	/* SYNAPSE_STATUS_REVOKED */
+		ep = json_integer_value(json_object_get(co, "epoch"));
+		json_array_append_new(tasks, json_pack("{s:s, s:o, s:i, s:o, s:o, s:I, s:O}",
+			"id", j->tasks[i].id, "input_hash", hexj(j->tasks[i].input_hash),
+			"status", a.status, "trace_hash", hexj(a.trace),
+			"output_hash", hexj(a.output), "epoch", ep,
+			"attestations", json_object_get(co, "attestations")));
+		json_decref(co);
+		if (add_epoch(c, j, epochs, ep))
+			goto out;
+	}
+	if (add_epoch(c, j, epochs, fp->epoch))
+		goto out;
+	merkle_root((const uint8_t (*)[HASH_LEN])tr, j->ntasks, tr[0]);
+	merkle_root((const uint8_t (*)[HASH_LEN])out, j->ntasks, out[0]);
+	res = json_pack("{s:i, s:s, s:s, s:s, s:i, s:I, s:I, s:I, s:s, s:o, s:o, s:o, s:o, s:O, s:O}",
+			"version", 1, "job", j->id, "name", j->name,
+			"cluster", c->a->cfg.cluster, "replicas", j->r,
+			"cap_id", (json_int_t)j->cap_id, "fuel", (json_int_t)j->fuel,
+			"epoch", (json_int_t)fp->epoch,
+			"state", revoked ? "revoked" : "committed",
+			"input_hash", hexj(j->input), "plan_hash", hexj(fph),
+			"execution_hash", hexj(tr[0]), "output_hash", hexj(out[0]),
+			"tasks", tasks, "epochs", epochs);
+out:
+	json_decref(tasks);
+	json_decref(epochs);
+	free(tr);
+	free(out);
+	return res;
+}
+
+static void coordinate(struct cluster *c, struct job *j)
+{
+	struct plan p;
+	uint8_t ph[HASH_LEN];
+	char key[256], val[32], *s;
+	unsigned int i, done = 0;
+	json_t *res;
+
+	if (!j->have_epoch || j->epoch != c->epoch) {
+		/* a job is (re-)planned on the committed epoch */
+		snprintf(val, sizeof(val), "%llu", (unsigned long long)c->epoch);
+		cluster_key(c, key, sizeof(key), "jobs/%s/epoch", j->id);
+		if (c->epoch && !etcd_put(c->etcd, key, val, strlen(val), 0)) {
+			if (j->have_epoch) {
+				c->replans++;
+				log_info("job %s re-planned in epoch %llu", j->id,
+					 (unsigned long long)c->epoch);
+			}
+		}
+		return;
+	}
+	if (job_plan(c, j, j->epoch, &p, ph))
+		return;
+	if (count_accepts(c, j, &p, ph, NULL) < quorum_of(p.nmembers))
+		goto out;
+	for (i = 0; i < j->ntasks; i++) {
+		struct attest a;
+
+		if (commit_of(c, j, i, &a, NULL) == 0) {
+			done++;
+			continue;
+		}
+		try_commit(c, j, &p, i);
+	}
+	if (done < j->ntasks)
+		goto out;
+	res = build_result(c, j, &p, ph);
+	s = res ? json_dumps(res, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(res);
+	cluster_key(c, key, sizeof(key), "jobs/%s/result", j->id);
+	if (s && etcd_create(c->etcd, key, s, strlen(s), 0) == 0) {
+		c->results++;
+		log_info("job %s committed", j->id);
+	}
+	free(s);
+	if (s) {
+		cluster_key(c, key, sizeof(key), "active/%s", j->id);
+		etcd_delete(c->etcd, key);
+	}
+out:
+	plan_free(&p);
+}
+
+static void job_tick(struct cluster *c, const char *id)
+{
+	struct plan p;
+	uint8_t ph[HASH_LEN];
+	struct job j;
+	char key[256];
+
+	if (job_load(c, id, &j))
+		return;
+	if (jkv(&j, "result")) {
+		if (c->coordinator) {
+			cluster_key(c, key, sizeof(key), "active/%s", id);
+			etcd_delete(c->etcd, key);
+		}
+		goto out;
+	}
+	if (c->coordinator)
+		coordinate(c, &j);
+	if (!j.have_epoch || c->quarantined || c->fenced ||
+	    !member_of(c, c->a->cfg.node_id) || j.epoch != c->epoch)
+		goto out;
+	if (job_plan(c, &j, j.epoch, &p, ph))
+		goto out;
+	sign_accept(c, &j, &p, ph);
+	if (count_accepts(c, &j, &p, ph, NULL) >= quorum_of(p.nmembers))
+		member_work(c, &j, &p);
+	plan_free(&p);
+out:
+	job_free(&j);
+}
+
+void jobs_tick(struct cluster *c)
+{
+	struct etcd_kv *kvs;
+	char key[256];
+	size_t n, i, plen;
+
+	cluster_key(c, key, sizeof(key), "active/");
+	if (etcd_range(c->etcd, key, true, &kvs, &n)) {
+		c->etcd_errors++;
+		return;
+	}
+	plen = strlen(key);
+	for (i = 0; i < n; i++)
+		job_tick(c, kvs[i].key + plen);
+	etcd_kvs_free(kvs, n);
+}
+
+/* ---- start / stop ---- */
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct cluster *c = arg;
+
+	membership_tick(c);
+	if (!c->fenced && !c->quarantined)
+		jobs_tick(c);
+}
+
+static char *read_text(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long n;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = n >= 0 ? malloc(n + 1) : NULL;
+	if (buf && fread(buf, 1, n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	if (buf)
+		buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+int cluster_start(struct agent *a, const struct cluster_opts *o)
+{
+	struct timeval tv;
+	struct cluster *c;
+	char err[256];
+
+	if (!o->etcd_url)
+		return 0;	/* mesh-only agent */
+	if (executor_init(o->engine, err, sizeof(err)) ||
+	    fault_arm(o->fault, o->enable_faults, err, sizeof(err))) {
+		log_err("cluster: %s", err);
+		return -1;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -1;
+	c->a = a;
+	c->lease_ttl_s = o->lease_ttl_s > 0 ? o->lease_ttl_s : 3;
+	c->tick_ms = o->tick_ms ? o->tick_ms : 100;
+	snprintf(c->prefix, sizeof(c->prefix), "/synapse/%s/", a->cfg.cluster);
+	c->cert_pem = read_text(a->cfg.cert);
+	ca_cert = pki_load_cert(a->cfg.ca, err, sizeof(err));
+	c->etcd = etcd_new(o->etcd_url, a->cfg.ca, a->cfg.cert, a->cfg.key);
+	if (!c->cert_pem || !ca_cert || !c->etcd) {
+		log_err("cluster: cannot set up the etcd client");
+		goto fail;
+	}
+	c->tick = event_new(a->base, -1, EV_PERSIST, on_tick, c);
+	tv.tv_sec = c->tick_ms / 1000;
+	tv.tv_usec = (c->tick_ms % 1000) * 1000;
+	if (!c->tick || event_add(c->tick, &tv))
+		goto fail;
+	the_cluster_set(c);
+	log_info("cluster: etcd %s, engine %s, faults %s", o->etcd_url,
+		 executor_engine(), fault_name());
+	return 0;
+fail:
+	if (c->tick)
+		event_free(c->tick);
+	etcd_free(c->etcd);
+	free(c->cert_pem);
+	free(c);
+	return -1;
+}
+
+void cluster_stop(struct agent *a)
+{
+	struct cluster *c = cluster_get();
+	unsigned int i;
+
+	if (!c)
+		return;
+	event_free(c->tick);
+	/* a clean stop leaves at once instead of after the lease TTL */
+	if (c->lease)
+		etcd_lease_revoke(c->etcd, c->lease);
+	etcd_free(c->etcd);
+	for (i = 0; i < c->nmembers; i++)
+		free(c->members[i]);
+	free(c->cert_pem);
+	free(c);
+	the_cluster_set(NULL);
+	X509_free(ca_cert);
+	ca_cert = NULL;
+}

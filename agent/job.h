@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SYNAGENT_JOB_H
+#define SYNAGENT_JOB_H
+
+/*
+ * One job as read from etcd in one range call (jobs/<id>/...), and the
+ * lifecycle every agent drives from its cluster timer
+ * (Documentation/cluster.md "Job lifecycle"):
+ *
+ *   submitted -> planned (coordinator fixes the epoch) -> accepted (a
+ *   quorum of members signed the same input hash and plan hash) ->
+ *   running (replicas attest) -> each task committed by a strict majority
+ *   of its replicas -> committed (coordinator writes the result with its
+ *   quorum certificate, create-once) ; a member change before that ->
+ *   re-planned in the new epoch, committed tasks kept.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "agent/attest.h"
+#include "agent/etcd.h"
+#include "agent/executor.h"
+#include "agent/scheduler.h"
+
+struct job {
+	char id[JOB_ID_LEN + 1];
+	char name[JOB_NAME_MAX + 1];
+	uint32_t r;
+	uint64_t cap_id, fuel;
+	unsigned int ntasks;
+	struct task_spec *tasks;	/* sorted by id */
+	const char **task_ids;
+	uint8_t input[HASH_LEN];
+	bool have_epoch;
+	uint64_t epoch;
+	struct etcd_kv *kvs;		/* everything under jobs/<id>/ */
+	size_t nkv;
+	size_t plen;			/* strlen of ".../jobs/<id>/" */
+};
+
+/* Spec JSON (as stored) -> job; computes the task and job input hashes. */
+int job_parse_spec(json_t *spec, struct job *j, char *err, size_t errlen);
+void job_free(struct job *j);
+const char *job_state_name(const struct job *j);
+
+#endif

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The control-socket commands of the cluster (synctl job ..., synctl
+ * cluster): job_submit, job_status, job_list, job_result, cluster.
+ * Requests and replies are one JSON line each (agent/control.c).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "agent/fault.h"
+#include "agent/job.h"
+#include "agent/membership.h"
+#include "agent/synapsed.h"
+
+static json_t *fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static json_t *fail(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return json_pack("{s:b, s:s}", "ok", 0, "error", msg);
+}
+
+/* Stores each module under blobs/<id> after checking id == SHA-256(bytes). */
+static json_t *put_modules(struct cluster *c, json_t *mods)
+{
+	const char *hex;
+	json_t *v;
+
+	json_object_foreach(mods, hex, v) {
+		uint8_t id[HASH_LEN], got[HASH_LEN], *b;
+		const char *s = json_string_value(v);
+		char key[256];
+		size_t n;
+
+		if (!s || hex_decode(hex, id, HASH_LEN))
+			return fail("module %s: key must be the module id", hex);
+		b = b64_decode(s, &n);
+		if (!b)
+			return fail("module %s: not base64", hex);
+		EVP_Digest(b, n, got, NULL, EVP_sha256(), NULL);
+		free(b);
+		if (memcmp(id, got, HASH_LEN))
+			return fail("module %s: bytes do not hash to the id", hex);
+		cluster_key(c, key, sizeof(key), "blobs/%s", hex);
+		if (etcd_put(c->etcd, key, s, strlen(s), 0))
+			return fail("%s", "etcd unavailable");
+	}
+	return NULL;
+}
+
+static json_t *cmd_submit(struct cluster *c, json_t *req)
+{
+	json_t *spec = json_object_get(req, "spec"), *stored, *e;
+	char err[256], key[256], *s;
+	struct job j;
+	size_t i;
+	int r;
+
+	if (!json_is_object(spec))
+		return fail("%s", "job_submit needs a \"spec\" object");
+	memset(&j, 0, sizeof(j));
+	if (job_parse_spec(spec, &j, err, sizeof(err))) {
+		job_free(&j);
+		return fail("bad job spec: %s", err);
+	}
+	for (i = 0; i < j.ntasks; i++) {
+		char hex[2 * HASH_LEN + 1];
+
+		hex_encode(j.tasks[i].module_id, HASH_LEN, hex);
+		if (!json_object_get(json_object_get(spec, "modules"), hex)) {
+			job_free(&j);
+			return fail("module %s is not in the spec's modules", hex);
+		}
+	}
+	e = put_modules(c, json_object_get(spec, "modules"));
+	if (e) {
+		job_free(&j);
+		return e;
+	}
+	/* the stored spec refers to modules by id only */
+	stored = json_deep_copy(spec);
+	json_object_del(stored, "modules");
+	s = json_dumps(stored, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(stored);
+	cluster_key(c, key, sizeof(key), "jobs/%s/spec", j.id);
+	r = s ? etcd_create(c->etcd, key, s, strlen(s), 0) : -1;
+	free(s);
+	if (r < 0) {
+		job_free(&j);
+		return fail("%s", "etcd unavailable");
+	}
+	if (r == 0) {
+		cluster_key(c, key, sizeof(key), "active/%s", j.id);
+		etcd_put(c->etcd, key, "", 0, 0);
+	}
+	e = json_pack("{s:b, s:s, s:b, s:i}", "ok", 1, "job", j.id,
+		      "existed", r == 1, "tasks", j.ntasks);
+	job_free(&j);
+	return e;
+}
+
+static int get_result(struct cluster *c, const char *id, json_t **out)
+{
+	struct etcd_kv kv;
+	char key[256];
+	int r;
+
+	cluster_key(c, key, sizeof(key), "jobs/%s/result", id);
+	r = etcd_get(c->etcd, key, &kv);
+	if (r)
+		return r;
+	*out = json_loads(kv.val, 0, NULL);
+	etcd_kv_clear(&kv);
+	return *out ? 0 : -1;
+}
+
+static const char *job_arg(json_t *req)
+{
+	const char *id = json_string_value(json_object_get(req, "job"));
+	size_t i;
+
+	if (!id || strlen(id) != JOB_ID_LEN)
+		return NULL;
+	for (i = 0; i < JOB_ID_LEN; i++)
+		if (!strchr("0123456789abcdef", id[i]))
+			return NULL;
+	return id;
+}
+
+static json_t *cmd_status(struct cluster *c, json_t *req)
+{
+	const char *id = job_arg(req);
+	json_t *res = NULL, *rep;
+	struct etcd_kv *kvs;
+	size_t n, i, commits = 0, atts = 0, ntasks = 0;
+	char key[256], prefix[256];
+	const char *state = "submitted";
+	json_t *spec = NULL;
+	long long epoch = -1;
+
+	if (!id)
+		return fail("%s", "needs \"job\": a 32-hex job id");
+	cluster_key(c, prefix, sizeof(prefix), "jobs/%s/", id);
+	if (etcd_range(c->etcd, prefix, false, &kvs, &n))
+		return fail("%s", "etcd unavailable");
+	if (!n) {
+		free(kvs);
+		return fail("no job %s", id);
+	}
+	for (i = 0; i < n; i++) {
+		const char *rel = kvs[i].key + strlen(prefix);
+
+		if (!strncmp(rel, "commit/", 7))
+			commits++;
+		else if (!strncmp(rel, "att/", 4))
+			atts++;
+		else if (!strcmp(rel, "epoch"))
+			epoch = strtoll(kvs[i].val, NULL, 10);
+		else if (!strcmp(rel, "spec"))
+			spec = json_loads(kvs[i].val, 0, NULL);
+		else if (!strcmp(rel, "result"))
+			res = json_loads(kvs[i].val, 0, NULL);
+	}
+	etcd_kvs_free(kvs, n);
+	ntasks = json_array_size(json_object_get(spec, "tasks"));
+	json_decref(spec);
+	if (res)
+		state = json_string_value(json_object_get(res, "state"));
+	else if (commits)
+		state = "running";
+	else if (atts)
+		state = "running";
+	else if (epoch >= 0)
+		state = "planned";
+	rep = json_pack("{s:b, s:s, s:s, s:I, s:i, s:i, s:i}", "ok", 1, "job", id,
+			"state", state, "epoch", (json_int_t)epoch,
+			"tasks", (int)ntasks, "tasks_committed", (int)commits,
+			"attestations", (int)atts);
+	if (res) {
+		static const char *const f[] = { "input_hash", "plan_hash",
+			"execution_hash", "output_hash", "epoch" };
+
+		for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+			json_object_set(rep, f[i], json_object_get(res, f[i]));
+		json_decref(res);
+	}
+	(void)key;
+	return rep;
+}
+
+static json_t *cmd_result(struct cluster *c, json_t *req)
+{
+	const char *id = job_arg(req);
+	json_t *res, *outs = json_object(), *t;
+	char prefix[256];
+	struct etcd_kv *kvs;
+	size_t n, i;
+
+	if (!id)
+		return fail("%s", "needs \"job\": a 32-hex job id");
+	if (get_result(c, id, &res)) {
+		json_decref(outs);
+		return fail("job %s has no committed result (yet)", id);
+	}
+	/* outputs: any replica's bytes whose output hash is the committed one */
+	cluster_key(c, prefix, sizeof(prefix), "jobs/%s/out/", id);
+	if (!etcd_range(c->etcd, prefix, false, &kvs, &n)) {
+		json_array_foreach(json_object_get(res, "tasks"), i, t) {
+			const char *tid = json_string_value(json_object_get(t, "id"));
+			json_t *a = json_array_get(json_object_get(t, "attestations"), 0);
+			const char *node = json_string_value(json_object_get(a, "node"));
+			char want[512];
+			size_t k;
+
+			snprintf(want, sizeof(want), "%s%s/%s", prefix, tid, node);
+			for (k = 0; k < n; k++)
+				if (!strcmp(kvs[k].key, want))
+					json_object_set_new(outs, tid, json_string(kvs[k].val));
+		}
+		etcd_kvs_free(kvs, n);
+	}
+	return json_pack("{s:b, s:o, s:o}", "ok", 1, "result", res, "outputs", outs);
+}
+
+static json_t *cmd_list(struct cluster *c)
+{
+	char prefix[256], active[256];
+	struct etcd_kv *kvs, *act;
+	size_t n, na, i, k;
+	json_t *arr = json_array();
+
+	cluster_key(c, prefix, sizeof(prefix), "jobs/");
+	cluster_key(c, active, sizeof(active), "active/");
+	if (etcd_range(c->etcd, prefix, true, &kvs, &n)) {
+		json_decref(arr);
+		return fail("%s", "etcd unavailable");
+	}
+	if (etcd_range(c->etcd, active, true, &act, &na)) {
+		act = NULL;
+		na = 0;
+	}
+	for (i = 0; i < n; i++) {
+		const char *rel = kvs[i].key + strlen(prefix);
+		bool is_active = false;
+		char id[JOB_ID_LEN + 1];
+
+		if (strlen(rel) != JOB_ID_LEN + 5 || strcmp(rel + JOB_ID_LEN, "/spec"))
+			continue;
+		memcpy(id, rel, JOB_ID_LEN);
+		id[JOB_ID_LEN] = '\0';
+		for (k = 0; k < na; k++)
+			is_active |= !strcmp(act[k].key + strlen(active), id);
+		json_array_append_new(arr, json_pack("{s:s, s:s}", "job", id,
+				      "state", is_active ? "active" : "final"));
+	}
+	etcd_kvs_free(kvs, n);
+	etcd_kvs_free(act, na);
+	return json_pack("{s:b, s:o}", "ok", 1, "jobs", arr);
+}
+
+static json_t *cmd_cluster(struct cluster *c)
+{
+	json_t *m = json_array(), *q = json_object();
+	char prefix[256];
+	struct etcd_kv *kvs;
+	size_t n, i;
+
+	for (i = 0; i < c->nmembers; i++)
+		json_array_append_new(m, json_string(c->members[i]));
+	cluster_key(c, prefix, sizeof(prefix), "quarantine/");
+	if (!etcd_range(c->etcd, prefix, false, &kvs, &n)) {
+		for (i = 0; i < n; i++)
+			json_object_set_new(q, kvs[i].key + strlen(prefix),
+					    json_loads(kvs[i].val, 0, NULL));
+		etcd_kvs_free(kvs, n);
+	}
+	return json_pack("{s:b, s:s, s:I, s:o, s:b, s:b, s:b, s:o, s:s, s:s, s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
+			 "ok", 1, "node_id", c->a->cfg.node_id,
+			 "epoch", (json_int_t)c->epoch, "members", m,
+			 "coordinator", c->coordinator, "fenced", c->fenced,
+			 "quarantined", c->quarantined, "quarantine", q,
+			 "engine", executor_engine(), "fault", fault_name(),
+			 "counters", "tasks_run", (json_int_t)c->tasks_run,
+			 "attestations", (json_int_t)c->attests,
+			 "task_commits", (json_int_t)c->commits,
+			 "job_results", (json_int_t)c->results,
+			 "replans", (json_int_t)c->replans,
+			 "etcd_errors", (json_int_t)c->etcd_errors);
+}
+
+json_t *cluster_control(struct agent *a, const char *cmd, json_t *req)
+{
+	struct cluster *c = cluster_get();
+
+	if (strncmp(cmd, "job_", 4) && strcmp(cmd, "cluster"))
+		return NULL;
+	if (!c)
+		return fail("%s", "this agent runs without a cluster (no --etcd)");
+	if (!strcmp(cmd, "job_submit"))
+		return cmd_submit(c, req);
+	if (!strcmp(cmd, "job_status"))
+		return cmd_status(c, req);
+	if (!strcmp(cmd, "job_result"))
+		return cmd_result(c, req);
+	if (!strcmp(cmd, "job_list"))
+		return cmd_list(c);
+	if (!strcmp(cmd, "cluster"))
+		return cmd_cluster(c);
+	return NULL;
+}
