@@ -7,9 +7,9 @@
  *   synl-tool hold      open a hash stream, print "held", keep the socket
  *                       open until stdin closes (at most 120 s)
  *   synl-tool cycles KO N
- *                       N times: unload synapse, check the family is gone
- *                       (every tenth time), load KO, check GET_INFO and a
- *                       hash; ends loaded.
+ *                       N times: unload synapse, check the family is gone,
+ *                       load KO, check it is listed, GET_INFO and a hash;
+ *                       ends loaded.
  *                       Syscalls, not insmod/rmmod: a process per step
  *                       costs more than the load itself under emulation.
  */
@@ -18,6 +18,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
+#include <linux/genetlink.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -54,6 +55,74 @@ static int load(const char *ko)
 	return ret;
 }
 
+static int name_attr_cb(const struct nlattr *a, void *data)
+{
+	if (mnl_attr_get_type(a) == CTRL_ATTR_FAMILY_NAME &&
+	    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0 &&
+	    !strcmp(mnl_attr_get_str(a), SYNAPSE_GENL_NAME))
+		*(int *)data = 1;
+	return MNL_CB_OK;
+}
+
+static int family_cb(const struct nlmsghdr *nlh, void *data)
+{
+	return mnl_attr_parse(nlh, sizeof(struct genlmsghdr), name_attr_cb,
+			      data);
+}
+
+/*
+ * Is the family registered? A dump of all families, because looking one
+ * up by name makes the kernel try to modprobe it when it is missing
+ * (MODULE_ALIAS_GENL_FAMILY): slow under emulation, and not the question.
+ * Returns 1 or 0, or -errno.
+ */
+static int family_listed(void)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *nl;
+	struct nlmsghdr *nlh;
+	struct genlmsghdr *g;
+	int found = 0, n, ret = 0, i;
+
+	nl = mnl_socket_open(NETLINK_GENERIC);
+	if (!nl)
+		return -errno;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		ret = -errno;
+		goto out_close;
+	}
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = GENL_ID_CTRL;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = 1;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->cmd = CTRL_CMD_GETFAMILY;
+	g->version = 1;
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		ret = -errno;
+		goto out_close;
+	}
+	/* A few dozen families: a handful of datagrams. */
+	for (i = 0; i < 64; i++) {
+		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (n < 0) {
+			ret = -errno;
+			break;
+		}
+		ret = mnl_cb_run(buf, n, 1, mnl_socket_get_portid(nl),
+				 family_cb, &found);
+		if (ret <= MNL_CB_STOP) {
+			ret = ret < 0 ? -errno : 0;
+			break;
+		}
+	}
+	if (i == 64)
+		ret = -ETIMEDOUT;
+out_close:
+	mnl_socket_close(nl);
+	return ret ? ret : found;
+}
+
 static int cycle(const char *ko, int i)
 {
 	static const uint8_t abc[32] = {
@@ -71,20 +140,19 @@ static int cycle(const char *ko, int i)
 		printf("cycle %d: unload: %s\n", i, strerror(errno));
 		return -1;
 	}
-	/*
-	 * Looking up a missing family makes the kernel try to modprobe it
-	 * (MODULE_ALIAS_GENL_FAMILY): slow under emulation, so every tenth.
-	 */
-	err = i % 10 ? -ENOENT : synl_open(&s);
-	if (err != -ENOENT) {
-		printf("cycle %d: family after unload: %s\n", i, strerror(-err));
-		if (!err)
-			synl_close(&s);
+	err = family_listed();
+	if (err) {
+		printf("cycle %d: family after unload: %s\n", i,
+		       err > 0 ? "still registered" : strerror(-err));
 		return -1;
 	}
 	err = load(ko);
 	if (err) {
 		printf("cycle %d: load %s: %s\n", i, ko, strerror(-err));
+		return -1;
+	}
+	if (family_listed() != 1) {
+		printf("cycle %d: family not listed after load\n", i);
 		return -1;
 	}
 	err = synl_open(&s);
@@ -127,9 +195,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: synl-tool probe|streams|hold|cycles KO N\n");
 		return 2;
 	}
-	err = synl_open(&s);
 	if (!strcmp(argv[1], "probe"))
-		return err ? 1 : 0;
+		return family_listed() == 1 ? 0 : 1;
+	err = synl_open(&s);
 	if (err) {
 		fprintf(stderr, "synl-tool: synapse family: %s\n", strerror(-err));
 		return 1;
