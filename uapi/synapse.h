@@ -71,8 +71,8 @@
  *    -ENOMEM      out of memory
  *
  * Limits: SYNAPSE_HASH_CHUNK_MAX keeps a request with its headers within
- * the u16 nla_len and one 64 KiB netlink message; the reply of every
- * command fits one message (NLMSG_GOODSIZE), so there are no dumps yet.
+ * the u16 nla_len and one 64 KiB netlink message; GET_INFO and HASH reply
+ * in one message (NLMSG_GOODSIZE).
  *
  * SYNAPSE_CMD_CAP_CHECK
  * ---------------------
