@@ -222,7 +222,8 @@ static const struct genl_ops synapse_genl_ops[] = {
 		.doit = synapse_cap_check_doit,
 		.policy = synapse_cap_policy,
 		.maxattr = SYNAPSE_CAP_POLICY_MAXATTR,
-		.flags = GENL_UNS_ADMIN_PERM,
+		/* Revocation state is host-wide: init-ns admin only. */
+		.flags = GENL_ADMIN_PERM,
 	},
 	SYNAPSE_TASK_GENL_OPS,
 };

@@ -77,7 +77,8 @@
  * SYNAPSE_CMD_CAP_CHECK
  * ---------------------
  * The current verdict of a capability (uapi/synapse_cap.h). Needs
- * CAP_NET_ADMIN in the netns's user namespace. Fires the tracepoint
+ * CAP_NET_ADMIN in the initial user namespace: the revocation set is
+ * host-wide, and REPEAT costs kernel time. Fires the tracepoint
  * synapse_cap_check with task id 0 and where SYNAPSE_CAP_AT_QUERY, exactly
  * as a task's checkpoint does, so it tests the whole enforcement path.
  * Request:

@@ -12,6 +12,7 @@
  * checkpoint interval (plus the staleness of the fuel it read: one slice).
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -174,6 +175,26 @@ TEST_F(cap, unprivileged_refused)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+/* Root of a new user namespace (and netns) is not admin of the host. */
+TEST_F(cap, user_namespace_root_refused)
+{
+	pid_t pid = fork();
+	int status;
+
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		struct synl s;
+		struct verdict v;
+
+		if (unshare(CLONE_NEWUSER | CLONE_NEWNET) || synl_open(&s))
+			_exit(2);
+		_exit(cap_check(&s, self->a, SYNAPSE_CAP_ID_LEN, 0, &v) == -EPERM ? 0 : 1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("2: no user namespace; 1: not refused");
 }
 
 TEST_F(cap, verdicts_through_the_program)
