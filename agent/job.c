@@ -469,8 +469,14 @@ static void member_work(struct cluster *c, struct job *j, const struct plan *p)
 			continue;
 		if (run_task(c, j, i, &mine))
 			continue;
+		/* membership lapsed while we ran: others may have re-planned */
+		if (!cluster_may_attest(c))
+			return;
 		cluster_key(c, key, sizeof(key), "jobs/%s/%s", j->id, rel);
 		put_att(c, key, &mine);
+		/* one task per tick, so leases are renewed between tasks */
+		c->ran_this_tick = true;
+		return;
 	}
 }
 
@@ -695,7 +701,8 @@ static void job_tick(struct cluster *c, const char *id)
 	if (job_plan(c, &j, j.epoch, &p, ph))
 		goto out;
 	sign_accept(c, &j, &p, ph);
-	if (count_accepts(c, &j, &p, ph, NULL) >= quorum_of(p.nmembers))
+	if (!c->ran_this_tick &&
+	    count_accepts(c, &j, &p, ph, NULL) >= quorum_of(p.nmembers))
 		member_work(c, &j, &p);
 	plan_free(&p);
 out:
@@ -726,6 +733,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	struct cluster *c = arg;
 
 	membership_tick(c);
+	c->ran_this_tick = false;
 	if (!c->fenced && !c->quarantined)
 		jobs_tick(c);
 }

@@ -266,6 +266,12 @@ static void read_epoch(struct cluster *c)
 	etcd_kv_clear(&kv);
 }
 
+bool cluster_may_attest(const struct cluster *c)
+{
+	return c->lease && !c->quarantined &&
+	       mono_now_ns() - c->lease_ok_ns < c->lease_ttl_s * 1000000000ull;
+}
+
 void membership_tick(struct cluster *c)
 {
 	keep_lease(c);

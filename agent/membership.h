@@ -53,6 +53,7 @@ struct cluster {
 	bool fenced;			/* cannot prove membership: no work */
 	bool coordinator;
 	bool quarantined;
+	bool ran_this_tick;		/* one task execution per tick */
 	uint64_t epoch;
 	unsigned int nmembers;
 	char *members[CLUSTER_MAX_MEMBERS];
@@ -69,6 +70,8 @@ json_t *cluster_control(struct agent *a, const char *cmd, json_t *req);
 
 /* membership.c */
 void membership_tick(struct cluster *c);
+/* Still a live member within the lease TTL (checked after a long task). */
+bool cluster_may_attest(const struct cluster *c);
 bool member_of(const struct cluster *c, const char *node);
 /* Members of epoch n (from epochs/<n>); caller frees with members_free. */
 int epoch_members(struct cluster *c, uint64_t n, char ***v, unsigned int *cnt);

@@ -150,3 +150,19 @@ cl_cleanup() {
 		rm -rf "$CL_DIR"
 	fi
 }
+
+# Number of keys under an etcd prefix (below /synapse/demo/), read over mTLS.
+cl_etcd_count() {
+	local key end
+	key=$(printf '/synapse/demo/%s' "$1" | base64 -w0)
+	end=$(printf '/synapse/demo/%s' "$1" | python3 -c 'import sys,base64; s=sys.stdin.read().encode(); print(base64.b64encode(s[:-1]+bytes([s[-1]+1])).decode())')
+	curl -s --max-time 3 --cacert "$CL_DIR/ca/ca.crt" --cert "$CL_DIR/n1.crt" --key "$CL_DIR/n1.key" \
+		"$CL_ETCD_URL/v3/kv/range" -d "{\"key\":\"$key\",\"range_end\":\"$end\",\"count_only\":true}" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin).get("count", 0))'
+}
+
+# One field of "synctl -j job status JOB" as agent I sees it.
+cl_status_field() {
+	cl_synctl "$1" -j job status "$2" 2>/dev/null |
+		python3 -c 'import json,sys; print(json.load(sys.stdin).get(sys.argv[1], ""))' "$3"
+}
