@@ -1221,6 +1221,14 @@ static void op_prefixed(struct comp *c)
 
 	if (c->r.failed)
 		return;
+	if (sub <= 7 && c->r.float_stubs) {
+		charge(c, 1);
+		pop(c, (sub & 2) ? SVM_T_F64 : SVM_T_F32);
+		emit_op(c, SVM_OP_float_stub);
+		push(c, sub < 4 ? SVM_T_I32 : SVM_T_I64);
+		c->last_dst = -1;
+		return;
+	}
 	if (sub <= 7) {
 		c->r.err->profile = true;
 		cfail(c, "opcode 0xfc %u (%s.trunc_sat_f%u_%c) at offset %u is outside the deterministic profile",
@@ -1370,10 +1378,81 @@ static const char *const fconv[] = {
 	"f64.reinterpret_i64",
 };
 
+/*
+ * Testing only (float_stubs): type-check a float instruction like any
+ * other and compile it to a trap. Returns false for non-float opcodes.
+ */
+static bool float_stub(struct comp *c, uint8_t op)
+{
+	static const uint8_t conv_in[24] = {
+		SVM_T_F32, SVM_T_F32, SVM_T_F64, SVM_T_F64, 0, 0,
+		SVM_T_F32, SVM_T_F32, SVM_T_F64, SVM_T_F64,
+		SVM_T_I32, SVM_T_I32, SVM_T_I64, SVM_T_I64, SVM_T_F64,
+		SVM_T_I32, SVM_T_I32, SVM_T_I64, SVM_T_I64, SVM_T_F32,
+		SVM_T_F32, SVM_T_F64, SVM_T_I32, SVM_T_I64,
+	};
+	static const uint8_t conv_out[24] = {
+		SVM_T_I32, SVM_T_I32, SVM_T_I32, SVM_T_I32, 0, 0,
+		SVM_T_I64, SVM_T_I64, SVM_T_I64, SVM_T_I64,
+		SVM_T_F32, SVM_T_F32, SVM_T_F32, SVM_T_F32, SVM_T_F32,
+		SVM_T_F64, SVM_T_F64, SVM_T_F64, SVM_T_F64, SVM_T_F64,
+		SVM_T_I32, SVM_T_I64, SVM_T_F32, SVM_T_F64,
+	};
+	uint8_t in1 = 0, in2 = 0, out = 0, t;
+	uint32_t off;
+
+	if (op == 0x43 || op == 0x44) {
+		uint32_t k, n = op == 0x43 ? 4 : 8;
+
+		for (k = 0; k < n; k++)
+			rd_u8(&c->r);
+		out = op == 0x43 ? SVM_T_F32 : SVM_T_F64;
+	} else if (op == 0x2a || op == 0x2b) {
+		read_memarg(c, op == 0x2a ? 2 : 3, &off);
+		if (!need_memory(c))
+			return true;
+		in1 = SVM_T_I32;
+		out = op == 0x2a ? SVM_T_F32 : SVM_T_F64;
+	} else if (op == 0x38 || op == 0x39) {
+		read_memarg(c, op == 0x38 ? 2 : 3, &off);
+		if (!need_memory(c))
+			return true;
+		in1 = SVM_T_I32;
+		in2 = op == 0x38 ? SVM_T_F32 : SVM_T_F64;
+	} else if (op >= 0x5b && op <= 0x66) {
+		in1 = in2 = op <= 0x60 ? SVM_T_F32 : SVM_T_F64;
+		out = SVM_T_I32;
+	} else if (op >= 0x8b && op <= 0xa6) {
+		t = op <= 0x98 ? SVM_T_F32 : SVM_T_F64;
+		in1 = t;
+		out = t;
+		if ((op >= 0x92 && op <= 0x98) || op >= 0xa0)
+			in2 = t;
+	} else if (op >= 0xa8 && op <= 0xbf && conv_in[op - 0xa8]) {
+		in1 = conv_in[op - 0xa8];
+		out = conv_out[op - 0xa8];
+	} else {
+		return false;
+	}
+	charge(c, 1);
+	if (in2)
+		pop(c, in2);
+	if (in1)
+		pop(c, in1);
+	emit_op(c, SVM_OP_float_stub);
+	if (out)
+		push(c, out);
+	c->last_dst = -1;
+	return true;
+}
+
 /* Float opcodes of the core set: refused, named, with their offset. */
 static bool float_op(struct comp *c, uint8_t op)
 {
 	char name[32];
+
+	if (c->r.float_stubs)
+		return float_stub(c, op);
 
 	if (op >= 0x5b && op <= 0x66)
 		snprintf(name, sizeof(name), "%s.%s", op <= 0x60 ? "f32" : "f64",
@@ -1849,6 +1928,7 @@ int svm_compile_func(struct svm_module *m, uint32_t fidx, const uint8_t *p,
 	c.r.p = p;
 	c.r.end = end;
 	c.r.err = err;
+	c.r.float_stubs = m->float_stubs;
 	c.fuel_cell = -1;
 	c.last_dst = -1;
 	c.last_cmp = -1;

@@ -186,6 +186,15 @@ static void rd_cexpr(struct decoder *d, struct svm_cexpr *e, uint8_t want)
 		break;
 	case 0x43:
 	case 0x44:
+		if (d->r.float_stubs) {
+			/* the bits are never used: any float use traps */
+			uint32_t k, n = op == 0x43 ? 4 : 8;
+
+			e->type = op == 0x43 ? SVM_T_F32 : SVM_T_F64;
+			for (k = 0; k < n; k++)
+				rd_u8(&d->r);
+			break;
+		}
 		svm_set_error(d->err, off,
 			      "opcode 0x%02x (%s.const) at offset %u is outside the deterministic profile",
 			      op, op == 0x43 ? "f32" : "f64", off);
@@ -845,6 +854,7 @@ struct svm_module *svm_module_load(const uint8_t *bytes, size_t len,
 	memcpy(m->bytes, bytes, len);
 	m->len = len;
 	m->meter = cfg ? cfg->meter : true;
+	m->float_stubs = cfg ? cfg->float_stubs : false;
 	m->func_declared = svm_alloc(1);
 	if (!m->func_declared)
 		goto out_free_module;
@@ -857,6 +867,7 @@ struct svm_module *svm_module_load(const uint8_t *bytes, size_t len,
 	d.r.p = m->bytes;
 	d.r.end = m->bytes + len;
 	d.r.err = err;
+	d.r.float_stubs = m->float_stubs;
 	if (len < 4 || memcmp(m->bytes, "\0asm", 4)) {
 		svm_set_error(err, 0, "magic header not detected");
 		goto out_free_module;

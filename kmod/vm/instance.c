@@ -242,6 +242,49 @@ struct svm_global *svm_store_global(struct svm_store *s, uint8_t type,
 	return g;
 }
 
+/* FNV-1a over every memory, table and global of the store (tests). */
+uint64_t svm_store_fingerprint(const struct svm_store *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	uint32_t i;
+	uint64_t k;
+
+#define FNV(byte) (h = (h ^ (uint8_t)(byte)) * 0x100000001b3ull)
+	for (i = 0; i < s->nobjs; i++) {
+		const struct obj_hdr *hd = s->objs[i];
+		const void *o = hd + 1;
+
+		FNV(hd->kind);
+		switch (hd->kind) {
+		case OBJ_MEMORY: {
+			const struct svm_memory *m = o;
+
+			for (k = 0; k < m->bytes; k++)
+				FNV(m->data[k]);
+			FNV(m->pages);
+			break;
+		}
+		case OBJ_TABLE: {
+			const struct svm_table *t = o;
+
+			for (k = 0; k < t->size; k++)
+				FNV(t->elems[k] * 31 + (t->elems[k] >> 32));
+			FNV(t->size);
+			break;
+		}
+		case OBJ_GLOBAL: {
+			const struct svm_global *g = o;
+
+			for (k = 0; k < 8; k++)
+				FNV(g->val >> (8 * k));
+			break;
+		}
+		}
+	}
+#undef FNV
+	return h;
+}
+
 bool svm_memory_grow(struct svm_memory *mem, uint32_t delta, uint32_t *old)
 {
 	uint64_t npages = (uint64_t)mem->pages + delta;

@@ -205,6 +205,8 @@ L_ret:
 	NEXT(0);
 L_unreachable:
 	TRAP(SYNAPSE_TRAP_UNREACHABLE);
+L_float_stub:
+	TRAP(SVM_TRAP_FLOAT_STUB);
 L_call: {
 	uint64_t *nfp;
 	const struct svm_func *f;

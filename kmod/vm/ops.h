@@ -53,6 +53,7 @@
 	X(br_table)	/* [a][n][rel]*n [rel default] */		\
 	X(ret)								\
 	X(unreachable)							\
+	X(float_stub)	/* testing only: svm_config.float_stubs */	\
 	X(call)		/* [func][base][off<<32|height] */		\
 	X(call_indirect) /* [type][table][a][base][off<<32|height] */	\
 	X(select)	/* [a][b][cond][d] */				\

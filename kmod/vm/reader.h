@@ -10,10 +10,15 @@
 
 #include "svm.h"
 
+#ifndef fallthrough
+#define fallthrough	__attribute__((__fallthrough__))
+#endif
+
 struct svm_reader {
 	const uint8_t *p, *end, *base;
 	struct svm_error *err;
 	bool failed;
+	bool float_stubs;	/* svm_config.float_stubs */
 };
 
 static inline uint32_t rd_off(const struct svm_reader *r)
@@ -158,7 +163,8 @@ static inline bool svm_utf8_valid(const uint8_t *s, uint32_t n)
 
 static inline bool svm_is_num(uint8_t t)
 {
-	return t == SVM_T_I32 || t == SVM_T_I64;
+	return t == SVM_T_I32 || t == SVM_T_I64 || t == SVM_T_F32 ||
+	       t == SVM_T_F64;
 }
 
 static inline bool svm_is_ref(uint8_t t)
@@ -182,6 +188,9 @@ static inline uint8_t rd_valtype(struct svm_reader *r)
 		return t;
 	case SVM_T_F32:
 	case SVM_T_F64:
+		if (r->float_stubs)
+			return t;
+		fallthrough;
 	case SVM_T_V128:
 		svm_set_error(r->err, off,
 			      "type %s (0x%02x) at offset %u is outside the deterministic profile",

@@ -142,13 +142,24 @@ struct svm_func {
 
 struct svm_config {
 	bool meter;		/* emit fuel ops (false: --no-meter) */
+	/*
+	 * Testing only (the spec runner): accept f32/f64 types and float
+	 * instructions, validate them fully, and compile each float
+	 * instruction to a trap (SVM_TRAP_FLOAT_STUB), so the integer parts
+	 * of mixed modules can run. Never set for tasks.
+	 */
+	bool float_stubs;
 };
+
+/* Internal trap code of a float stub: never reachable in the profile. */
+#define SVM_TRAP_FLOAT_STUB	100
 
 struct svm_module {
 	uint8_t id[SVM_SHA256_LEN];	/* module id: SHA-256 of the bytes */
 	uint8_t *bytes;			/* private copy: names point into it */
 	size_t len;
 	bool meter;
+	bool float_stubs;
 	uint32_t code_offset;		/* start of the code section payload */
 
 	uint32_t ntypes;
@@ -258,6 +269,7 @@ struct svm_store {
 };
 
 int svm_store_init(struct svm_store *s, uint32_t max_pages, uint32_t max_table);
+uint64_t svm_store_fingerprint(const struct svm_store *s);
 void svm_store_destroy(struct svm_store *s);
 struct svm_funcinst *svm_store_host_func(struct svm_store *s,
 					 const struct svm_functype *ft,
