@@ -59,3 +59,12 @@ $(CAP_KSELFTEST): selftests/kmod/cap.c $(BUILD)/selftests/kmod/synl.o $(CAP_BPF_
 	$(CC) $(CFLAGS) -Wno-shadow -Wno-missing-prototypes -Wno-sign-compare -o $@ $< \
 		$(BUILD)/selftests/kmod/synl.o $(CAP_BPF_OUT)/revoke.o $(LDFLAGS) \
 		-lmnl -lcrypto $(CAP_LIBS)
+
+# selftests/kmod/cap_engine.c runs the embedded engine (libsynvm) too.
+CAP_ENGINE_TEST	:= $(BUILD)/selftests/kmod/cap_engine
+$(CAP_ENGINE_TEST): selftests/kmod/cap_engine.c $(CAP_BPF_OUT)/revoke.o $(BUILD)/libsynvm.a \
+		    uapi/synapse_cap.h $(HARNESS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Wno-shadow -Wno-missing-prototypes -Wno-sign-compare \
+		-Iselftests/kmod -o $@ $< $(CAP_BPF_OUT)/revoke.o $(BUILD)/libsynvm.a \
+		$(LDFLAGS) -lcrypto $(CAP_LIBS)
