@@ -46,3 +46,16 @@ agent: $(SYNAPSED) $(AGENT_LIB)
 
 include selftests/agent/agent-tests.mk
 include agent/bpf/bpf.mk
+
+# The cluster (issue 7): suite "cluster", the main job, the cluster benchmark.
+run-cluster: $(SYNAPSED) $(BUILD)/bin/synctl examples
+	@selftests/cluster/cluster.sh
+CHECK_SUITES	+= cluster
+
+demo: $(SYNAPSED) $(BUILD)/bin/synctl examples
+	tools/demo
+
+bench-cluster: $(SYNAPSED) $(BUILD)/bin/synctl examples
+	@selftests/cluster/bench.sh
+
+.PHONY: run-cluster demo bench-cluster

@@ -53,7 +53,8 @@ struct cluster {
 	bool fenced;			/* cannot prove membership: no work */
 	bool coordinator;
 	bool quarantined;
-	bool ran_this_tick;		/* one task execution per tick */
+	bool ran_this_tick;		/* work budget of this tick used up */
+	uint64_t work_deadline_ns;
 	uint64_t epoch;
 	unsigned int nmembers;
 	char *members[CLUSTER_MAX_MEMBERS];

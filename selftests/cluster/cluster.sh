@@ -6,6 +6,7 @@
 # verification of every committed result. Prints TAP.
 #   selftests/cluster/cluster.sh [TEST...]
 set -u
+export CL_LEASE_TTL=${CL_LEASE_TTL:-3}
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/selftests/cluster/lib.sh"
 EX=$TOP/build/examples
@@ -165,11 +166,8 @@ crash() {
 	local job i args=() victim=$1 name=$2
 	cl_init 3 && cl_start || { not_ok "$name: cluster up"; cl_cleanup; return; }
 	for i in $(seq 1 6); do args+=("L$i:$EX/loop.wasm"); done
-	job=$(cl_synctl 1 job submit --name "$name" -r 2 --fuel 30000000 "${args[@]}")
-	for i in $(seq 1 100); do
-		[ "$(cl_etcd_count "jobs/$job/att/")" -ge 1 ] && break
-		sleep 0.02
-	done
+	job=$(cl_synctl 1 job submit --name "$name" -r 2 --fuel 60000000 "${args[@]}")
+	sleep 0.5	# accepted and running: every node has 4 of the 12 replicas
 	cl_agent_kill "$victim" KILL
 	local ask=1
 	[ "$victim" = 1 ] && ask=2
