@@ -187,12 +187,22 @@ partition() {
 	cl_init 3 && cl_start || { not_ok "partition: cluster up"; cl_cleanup; return; }
 	for i in $(seq 1 4); do args+=("P$i:$EX/loop.wasm"); done
 	kill -STOP "${CL_PIDS[3]}"
+	check "partition_cut_off_node_leaves_the_epoch" cl_wait_members 1 2
 	job=$(cl_synctl 1 job submit --name partition -r 3 --fuel 5000000 "${args[@]}")
 	check "partition_majority_commits_without_cut_off_node" cl_synctl 1 job wait --timeout 90 "$job"
 	check "partition_result_verifies_offline" verify 1 "$job"
 	kill -CONT "${CL_PIDS[3]}"
-	check "partition_cut_off_node_rejoins_after_healing" cl_wait_members 1 3
+	for i in $(seq 1 100); do
+		grep -q "lease expired" "$CL_DIR/n3.log" && break
+		sleep 0.1
+	done
 	check "partition_cut_off_node_saw_its_lease_expire" grep -q "lease expired" "$CL_DIR/n3.log"
+	local n3atts=0
+	for i in 1 2 3 4; do
+		n3atts=$((n3atts + $(cl_etcd_count "jobs/$job/att/P$i/n3")))
+	done
+	check "partition_cut_off_node_never_attested_for_the_job" test "$n3atts" = 0
+	check "partition_cut_off_node_rejoins_after_healing" cl_wait_members 1 3
 	job=$(cl_synctl 3 job submit --name partition-after -r 3 "P1:$EX/wordcount.wasm:/dev/null")
 	check "partition_healed_cluster_commits_with_all_three" cl_synctl 3 job wait --timeout 60 "$job"
 	cl_cleanup

@@ -116,7 +116,7 @@ cl_synctl() {
 # Waits until agent I reports an epoch with exactly N members (bounded).
 cl_wait_members() {
 	local i=$1 n=$2 t
-	for t in $(seq 1 200); do
+	for t in $(seq 1 400); do
 		if cl_synctl "$i" job cluster 2>/dev/null |
 			python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if len(d["members"])=='"$n"' else 1)' 2>/dev/null; then
 			return 0
