@@ -58,15 +58,6 @@ $(BUILD)/bench/%.wasm: $(TOP)/bench/workloads/%.c $(BENCH_HDRS)
 		$(WASM_LDFLAGS) -Wl,--export=bench -Wl,--export=bench_default
 	$(call wasm_check,none)
 
-# Task variant for the kernel engine: run() writes bench(n) to the output.
-BENCH_TASKS	:= $(patsubst %,$(BUILD)/bench/task/%.wasm,$(BENCH_NAMES))
-
-$(BUILD)/bench/task/%.wasm: $(TOP)/bench/workloads/%.c $(BENCH_HDRS)
-	@mkdir -p $(@D)
-	$(WASM_CC) $(WASM_CFLAGS) -DBENCH_TASK -DBENCH_N=$(call bench_n,$*) -o $@ $< \
-		$(WASM_LDFLAGS) -Wl,--export=run
-	$(call wasm_check,synapse)
-
 $(BUILD)/bench/native/%: $(TOP)/bench/workloads/%.c $(TOP)/bench/native.c $(BENCH_HDRS)
 	@mkdir -p $(@D)
 	$(NATIVE_CC) -O2 -Wall -Wextra -Werror -I$(TOP)/examples/include -I$(TOP)/bench \
@@ -78,7 +69,7 @@ $(MEMTRACK_BENCH): $(TOP)/bench/memtrack-bench.c $(PRIM_SRCS) $(PRIM_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< $(PRIM_SRCS) $(LDFLAGS) -lcrypto
 
-bench-build: $(BENCH_WASMS) $(BENCH_NATIVE) $(BENCH_TASKS) $(MEMTRACK_BENCH)
+bench-build: $(BENCH_WASMS) $(BENCH_NATIVE) $(MEMTRACK_BENCH)
 
 # The cost of memory tracking and checkpoints, on their own.
 bench-memtrack: $(MEMTRACK_BENCH)
@@ -96,9 +87,9 @@ bench: bench-build $(SYNVM)
 	@$(MEMTRACK_BENCH)
 
 # Inside the QEMU VM: the kernel engine (synctl task start --wait) against
-# the userspace engine (synvm) on the same task modules; hashes must agree.
+# the userspace engine (synvm) on the same modules; hashes must agree.
 BENCH_VM_REPS	?= 3
-bench-vm: $(BENCH_TASKS) kmod user
+bench-vm: $(BENCH_WASMS) kmod user
 	$(TOP)/tools/vm/run --timeout 1200 -- $(TOP)/bench/run-bench-vm \
 		--build $(BUILD) --reps $(BENCH_VM_REPS) $(BENCH_NAMES)
 

@@ -28,31 +28,7 @@ i64 bench_default(void);
 #define BENCH_N 1
 #endif
 
-#ifndef BENCH_TASK
 #define BENCH_DEFAULT \
 	i64 bench_default(void) { return bench(BENCH_N); }
-#else
-/*
- * The task variant (build/bench/task/): a Synapse task whose run() writes
- * bench(BENCH_N) in decimal to the output, for engines that start tasks
- * rather than call functions with arguments (the kernel engine).
- */
-__attribute__((import_module("synapse"), import_name("output_write")))
-int synapse_output_write(const void *src, int len);
-void run(void);
-
-#define BENCH_DEFAULT							\
-	__attribute__((export_name("run"))) void run(void)		\
-	{								\
-		u64 v = (u64)bench(BENCH_N);				\
-		char buf[21];						\
-		int i = sizeof(buf);					\
-		do {							\
-			buf[--i] = (char)('0' + v % 10);		\
-			v /= 10;					\
-		} while (v);						\
-		synapse_output_write(buf + i, (int)sizeof(buf) - i);	\
-	}
-#endif
 
 #endif /* SYNAPSE_BENCH_H */
