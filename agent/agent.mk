@@ -59,3 +59,13 @@ bench-cluster: $(SYNAPSED) $(BUILD)/bin/synctl examples
 	@selftests/cluster/bench.sh
 
 .PHONY: run-cluster demo bench-cluster
+
+CLUSTER_UNIT	:= $(BUILD)/selftests/cluster/unit
+$(CLUSTER_UNIT): selftests/cluster/unit.c $(AGENT_LIB) $(AGENT_HDRS) $(HARNESS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wno-missing-prototypes -Wno-sign-compare $(AGENT_CFLAGS) $(LDFLAGS) -o $@ \
+		$< $(AGENT_LIB) $(AGENT_LIBS)
+run-cluster-unit: $(CLUSTER_UNIT)
+	@$(CLUSTER_UNIT)
+CHECK_SUITES	+= cluster-unit
+.PHONY: run-cluster-unit
