@@ -68,3 +68,8 @@ $(CAP_ENGINE_TEST): selftests/kmod/cap_engine.c $(CAP_BPF_OUT)/revoke.o $(BUILD)
 	$(CC) $(CFLAGS) -Wno-shadow -Wno-missing-prototypes -Wno-sign-compare \
 		-Iselftests/kmod -o $@ $< $(CAP_BPF_OUT)/revoke.o $(BUILD)/libsynvm.a \
 		$(LDFLAGS) -lcrypto $(CAP_LIBS)
+
+# make bench-cap: the checkpoint's cost attached vs detached, in the VM.
+bench-cap: kmod user
+	tools/vm/run --timeout 900 -- agent/bpf/cap-bench.sh
+.PHONY: bench-cap

@@ -282,6 +282,14 @@ static int task_get(struct synl *s, uint64_t id, struct task_state *t)
 	return synl_call(s, nlh, task_cb, t);
 }
 
+static int task_del(struct synl *s, uint64_t id)
+{
+	struct nlmsghdr *nlh = synl_req(s, SYNAPSE_CMD_TASK_DEL);
+
+	mnl_attr_put_u64(nlh, SYNAPSE_A_TASK_ID, id);
+	return synl_call(s, nlh, NULL, NULL);
+}
+
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -390,6 +398,14 @@ TEST_F(cap, running_task_revocation_latency)
 	nlh = synl_req(&self->s, SYNAPSE_CMD_TASK_KILL);
 	mnl_attr_put_u64(nlh, SYNAPSE_A_TASK_ID, other);
 	EXPECT_EQ(0, synl_call(&self->s, nlh, NULL, NULL));
+	/* Finished tasks hold netns budget until deleted. */
+	for (i = 0; i < 3000; i++) {
+		if (task_get(&self->s, other, &o) || o.status != SYNAPSE_STATUS_RUNNING)
+			break;
+		usleep(10000);
+	}
+	EXPECT_EQ(0, task_del(&self->s, other));
+	EXPECT_EQ(0, task_del(&self->s, id));
 	synapse_bpf_close(&b);
 }
 

@@ -57,6 +57,7 @@ static void hex(const uint8_t *p, size_t n, char *out)
 static int kernel_run(const uint8_t cap[SYNAPSE_CAP_ID_LEN], struct run *r)
 {
 	char cmd[512], id[2 * SYNAPSE_CAP_ID_LEN + 1];
+	unsigned long long task;
 	FILE *p;
 	int n;
 
@@ -64,14 +65,18 @@ static int kernel_run(const uint8_t cap[SYNAPSE_CAP_ID_LEN], struct run *r)
 	/* --wait exits 1 for a task that did not end OK: read the JSON. */
 	snprintf(cmd, sizeof(cmd), SYNCTL " -j task start --wait --cap %s " HELLO_WASM
 		 " | jq -r '\"\\(.status) \\(.trace_hash) \\(.input_hash) "
-		 "\\(.output_hash) \\(.fuel_used)\"'", id);
+		 "\\(.output_hash) \\(.fuel_used) \\(.id)\"'", id);
 	p = popen(cmd, "r");
 	if (!p)
 		return -1;
-	n = fscanf(p, "%31s %64s %64s %64s %llu", r->status, r->trace, r->input,
-		   r->output, &r->fuel);
+	n = fscanf(p, "%31s %64s %64s %64s %llu %llu", r->status, r->trace, r->input,
+		   r->output, &r->fuel, &task);
 	pclose(p);
-	return n == 5 ? 0 : -1;
+	if (n != 6)
+		return -1;
+	/* Finished tasks hold netns budget until deleted. */
+	snprintf(cmd, sizeof(cmd), SYNCTL " task del %llu", task);
+	return system(cmd) ? -1 : 0;
 }
 
 struct cap_cb {

@@ -25,14 +25,28 @@ SLICE=$(cat /sys/module/synapse/parameters/slice_fuel 2>/dev/null || echo 262144
 N=0
 FAILED=0
 TMP=$(mktemp -d /tmp/cap-tasks.XXXXXX) || exit 1
-TASKS=
 
-cleanup() {
-	local t
+# Finished tasks keep their share of the netns's task memory budget until
+# deleted: delete every task we started, killing it first if needed.
+# (Ids are kept in a file: start runs in command substitutions.)
+reap() {
+	local t i s left=
 
-	for t in $TASKS; do
-		"$SYNCTL" task kill "$t" >/dev/null 2>&1
+	for t in $(cat "$TMP/tasks" 2>/dev/null); do
+		[ "${1:-}" = all ] && "$SYNCTL" task kill "$t" >/dev/null 2>&1
+		for i in $(seq 50); do
+			s=$("$SYNCTL" -j task get "$t" 2>/dev/null | jq -r .status)
+			case "$s" in running|queued) [ "${1:-}" = all ] || break; sleep 0.1 ;; *) break ;; esac
+		done
+		case "$s" in
+		running|queued) left="$left $t" ;;
+		*) "$SYNCTL" task del "$t" >/dev/null 2>&1 ;;
+		esac
 	done
+	echo $left | tr ' ' '\n' >"$TMP/tasks"
+}
+cleanup() {
+	reap all
 	"$SYNCTL" cap detach --purge >/dev/null 2>&1
 	rm -rf "$TMP"
 }
@@ -60,8 +74,19 @@ start() {
 	shift
 	id=$("$SYNCTL" -j task start --cap "$cap" "$@" | jq -r .id) || return 1
 	[ -n "$id" ] && [ "$id" != null ] || return 1
-	TASKS="$TASKS $id"
+	echo "$id" >>"$TMP/tasks"
 	echo "$id"
+}
+# start_wait CAP ARGS...: run to the end, print the task's JSON.
+start_wait() {
+	local cap=$1 out id
+
+	shift
+	# --wait exits 1 for a task that did not end ok: judge by the JSON.
+	out=$("$SYNCTL" -j task start --cap "$cap" --wait "$@")
+	id=$(echo "$out" | jq -r '.id // empty')
+	[ -n "$id" ] && echo "$id" >>"$TMP/tasks"
+	echo "$out"
 }
 field() { "$SYNCTL" -j task get "$1" | jq -r ".$2"; }
 # wait_status ID WANT SECS: poll (every 0.1 s, bounded) for an end state.
@@ -117,8 +142,9 @@ revoke_running() {
 
 	wait_fuel "$LA" "$CP" || { echo "task $LA does not run"; return 1; }
 	r0=$(revokes)
-	f0=$(field "$LA" fuel_used)
+	# t0 before the read: the slack covers the whole get and revoke.
 	t0=$(now_ns)
+	f0=$(field "$LA" fuel_used)
 	"$SYNCTL" cap revoke "$A" || return 1
 	t1=$(now_ns)
 	wait_status "$LA" revoked 60 || return 1
@@ -133,7 +159,7 @@ revoke_running() {
 	rate=$(awk -v f="$f1" -v e="$e1" 'BEGIN { print (e > 0) ? f / e : 1 }')
 	slack=$(awk -v r="$rate" -v d=$((t1 - t0)) -v s="$SLICE" 'BEGIN { printf "%d", r * d + s }')
 	echo "fuel rate $(awk -v r="$rate" 'BEGIN { printf "%.1f", r * 1000 }') M/s (TCG): one interval of $CP fuel = $(awk -v r="$rate" -v c="$CP" 'BEGIN { printf "%.0f", c / r / 1e6 }') ms"
-	echo "revoke command took $(( (t1 - t0) / 1000000 )) ms; task seen revoked $(( (t2 - t1) / 1000000 )) ms after it (100 ms polls)"
+	echo "reading the fuel and revoking took $(( (t1 - t0) / 1000000 )) ms; task seen revoked $(( (t2 - t1) / 1000000 )) ms after it (100 ms polls)"
 	echo "$c1 checkpoints for $f1 fuel; fuel after reading f0: $((f1 - f0)) <= interval $CP + slack $slack; REVOKED verdicts: $((r1 - r0))"
 	# Exactly one REVOKED verdict: the first check after the update
 	# stopped the task (B's tasks never get one). Checks come at least
@@ -157,12 +183,12 @@ check "cap_check task under B finishes ok with its output" capcheck_ok
 never_runs() {
 	local id
 
-	# --wait exits 1 for a task that did not end ok: judge by the JSON.
-	id=$("$SYNCTL" -j task start --cap "$A" --wait "$EX/hello.wasm")
+	id=$(start_wait "$A" "$EX/hello.wasm")
 	echo "$id" | jq -e '.status == "revoked" and .fuel_used == 0' >/dev/null ||
 		{ echo "$id"; return 1; }
 }
 check "task under an already revoked capability never runs" never_runs
+reap
 
 stopped_at_call() {
 	local id
@@ -178,21 +204,21 @@ check "task calling cap_check stops at a call (no checkpoint due)" stopped_at_ca
 
 unrevoked_runs() {
 	"$SYNCTL" cap unrevoke "$A" || return 1
-	"$SYNCTL" -j task start --cap "$A" --wait "$EX/hello.wasm" | jq -e '.status == "ok"' >/dev/null
+	start_wait "$A" "$EX/hello.wasm" | jq -e '.status == "ok"' >/dev/null
 }
 check "unrevoke: a new task under A runs" unrevoked_runs
 
 no_program_runs() {
 	"$SYNCTL" cap revoke "$A" && "$SYNCTL" cap detach || return 1
-	"$SYNCTL" -j task start --cap "$A" --wait "$EX/hello.wasm" | jq -e '.status == "ok"' >/dev/null
+	start_wait "$A" "$EX/hello.wasm" | jq -e '.status == "ok"' >/dev/null
 }
 check "no program attached: tasks run (even with A in the map)" no_program_runs
+reap
 
 # Per-checkpoint cost inside a task: 1000 checkpoints, detached vs attached
 # (allowed capability), same fuel; trace hashes must match.
 cost_run() {
-	"$SYNCTL" -j task start --cap "$B" --fuel 20000000 --checkpoint-every 20000 \
-		--wait "$EX/loop.wasm" >"$TMP/$1.json"
+	start_wait "$B" --fuel 20000000 --checkpoint-every 20000 "$EX/loop.wasm" >"$TMP/$1.json"
 	jq -e '.status == "fuel_exhausted"' "$TMP/$1.json" >/dev/null
 }
 check "1000-checkpoint task detached" cost_run off
