@@ -770,8 +770,10 @@ static void op_call(struct comp *c, uint32_t fidx, bool indirect,
 		pop_types(c, t->types, t->nparams);
 		push_types(c, t->types, t->nparams);
 	}
-	/* the args become the callee's params in place; the rest goes
-	 * canonical too, so a checkpoint in the callee sees real values */
+	/*
+	 * The args become the callee's params in place; the rest goes
+	 * canonical too, so a checkpoint in the callee sees real values.
+	 */
 	materialize_all(c);
 	pop_types(c, t->types, t->nparams);
 	base = c->nvs;
@@ -1067,8 +1069,10 @@ static void op_end(struct comp *c)
 	if (!c->dead)
 		materialize_all(c);
 	branched = fr->patch >= 0 || fr->else_patch >= 0;
-	/* a block that just began and is still empty (say, after the br_if
-	 * closing a loop) absorbs this label instead of a second fuel op */
+	/*
+	 * A block that just began and is still empty (say, after the br_if
+	 * closing a loop) absorbs this label instead of a second fuel op.
+	 */
 	reuse = branched && !c->dead && c->fuel_cell >= 0 &&
 		c->fuel_cell == (int64_t)c->ncode - 2 && c->code[c->fuel_cell].i == 0;
 	target = reuse ? (uint32_t)c->fuel_cell - 1 : c->ncode;

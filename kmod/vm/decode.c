@@ -742,21 +742,43 @@ static void decode_sections(struct decoder *d)
 			d->r.p = end;	/* custom payload is opaque */
 			break;
 		}
-		case 1: sec_type(d); break;
-		case 2: sec_import(d); break;
-		case 3: sec_function(d); break;
-		case 4: sec_table(d); break;
-		case 5: sec_memory(d); break;
-		case 6: sec_global(d); break;
-		case 7: sec_export(d); break;
-		case 8: sec_start(d); break;
-		case 9: sec_element(d); break;
-		case 12: sec_datacount(d); break;
+		case 1:
+			sec_type(d);
+			break;
+		case 2:
+			sec_import(d);
+			break;
+		case 3:
+			sec_function(d);
+			break;
+		case 4:
+			sec_table(d);
+			break;
+		case 5:
+			sec_memory(d);
+			break;
+		case 6:
+			sec_global(d);
+			break;
+		case 7:
+			sec_export(d);
+			break;
+		case 8:
+			sec_start(d);
+			break;
+		case 9:
+			sec_element(d);
+			break;
+		case 12:
+			sec_datacount(d);
+			break;
 		case 10:
 			m->code_offset = rd_off(&d->r);
 			sec_code(d);
 			break;
-		case 11: sec_data(d); break;
+		case 11:
+			sec_data(d);
+			break;
 		}
 		if (d->r.failed)
 			return;

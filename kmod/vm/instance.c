@@ -815,8 +815,10 @@ int svm_exec_run(struct svm_exec *ex, uint64_t budget)
 				end_run(ex, SYNAPSE_STATUS_FUEL_EXHAUSTED, 0);
 				return SVM_RUN_DONE;
 			}
-			/* yield before a checkpoint, so a resumed slice takes it
-			 * at the very same boundary */
+			/*
+			 * Yield before a checkpoint, so a resumed slice takes
+			 * it at the very same boundary.
+			 */
 			if (budget && slice && slice + cost > budget)
 				return SVM_RUN_YIELD;
 			if (ex->cp_every && ex->fuel_used + cost > ex->next_cp) {

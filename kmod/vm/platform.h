@@ -163,6 +163,10 @@ SVM_LE_ACCESS(64)
 #define svm_likely(x)	__builtin_expect(!!(x), 1)
 #define svm_unlikely(x)	__builtin_expect(!!(x), 0)
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+
 static inline uint32_t svm_popcount32(uint32_t x) { return __builtin_popcount(x); }
 static inline uint64_t svm_popcount64(uint64_t x) { return __builtin_popcountll(x); }
 

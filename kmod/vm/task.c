@@ -273,11 +273,11 @@ static int link_abi(struct svm_task *t, struct svm_extern *exts,
 			  im->mlen == strlen(SYNAPSE_ABI_MODULE) &&
 			  !memcmp(im->module, SYNAPSE_ABI_MODULE, im->mlen);
 
-		for (k = 0; ok && k < sizeof(host_abi) / sizeof(host_abi[0]); k++)
+		for (k = 0; ok && k < ARRAY_SIZE(host_abi); k++)
 			if (im->nlen == strlen(host_abi[k].name) &&
 			    !memcmp(im->name, host_abi[k].name, im->nlen))
 				break;
-		if (!ok || k == sizeof(host_abi) / sizeof(host_abi[0])) {
+		if (!ok || k == ARRAY_SIZE(host_abi)) {
 			svm_set_error(err, 0, "unknown import %.*s.%.*s (not in the host ABI)",
 				      (int)im->mlen, im->module,
 				      (int)im->nlen, im->name);
