@@ -1901,6 +1901,7 @@ static void finalize(struct comp *c)
 
 	for (i = 0; i < c->nreloc; i++)
 		c->code[c->reloc[i]].i += (int64_t)c->nconsts * 8;
+	f->nparams = c->ft->nparams;
 	f->nlocals = c->nlocals;
 	f->nconsts = c->nconsts;
 	f->frame_slots = c->nlocals + c->nconsts + c->max_height + 1;

@@ -200,8 +200,11 @@ L_ret:
 	ip = frames[nframes].ip;
 	fp = frames[nframes].fp;
 	fn = frames[nframes].fn;
-	inst = fn->inst;
-	RELOAD_MEM();
+	/* mem/msize are loop-wide: a grow in the callee already updated them */
+	if (fn->inst != inst) {
+		inst = fn->inst;
+		RELOAD_MEM();
+	}
 	NEXT(0);
 L_unreachable:
 	TRAP(SYNAPSE_TRAP_UNREACHABLE);
@@ -235,7 +238,7 @@ do_call:
 	fn = callee;
 	{
 		/* short loops: most functions have a handful of each */
-		uint64_t *p = fp + callee->type->nparams, *e = fp + f->nlocals;
+		uint64_t *p = fp + f->nparams, *e = fp + f->nlocals;
 		const uint64_t *k = f->consts;
 
 		while (p < e)

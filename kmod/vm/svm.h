@@ -131,6 +131,7 @@ union svm_cell {
 
 struct svm_func {
 	uint32_t type;
+	uint32_t nparams;
 	uint32_t nlocals;		/* params included */
 	uint32_t nconsts;
 	uint32_t frame_slots;		/* locals + consts + max height */
