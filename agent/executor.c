@@ -10,6 +10,21 @@
 #include "agent/fault.h"
 
 static const char *engine = "user";
+static int (*revoked_fn)(uint64_t cap_id, void *arg);
+static void *revoked_arg;
+
+void executor_set_revoked(int (*fn)(uint64_t cap_id, void *arg), void *arg)
+{
+	revoked_fn = fn;
+	revoked_arg = arg;
+}
+
+static int cap_check(void *ctx, struct svm_task *t, int where, int32_t op)
+{
+	const struct task_spec *ts = ctx;
+
+	return revoked_fn && ts->cap_id ? revoked_fn(ts->cap_id, revoked_arg) : 0;
+}
 
 int executor_init(const char *name, char *err, size_t errlen)
 {
@@ -48,44 +63,95 @@ int executor_input_hash(struct task_spec *t)
 	return svm_task_input_hash(t->module_id, &p, t->input_hash) ? -1 : 0;
 }
 
-int executor_run(const struct task_spec *t, const uint8_t *mod, size_t modlen,
-		 struct exec_result *r, char *err, size_t errlen)
+struct exec_run {
+	struct task_spec spec;		/* copy: the engine keeps pointers to it */
+	struct svm_task_host host;
+	struct svm_module *m;
+	struct svm_task *task;
+};
+
+struct exec_run *executor_start(const struct task_spec *t, const uint8_t *mod,
+				size_t modlen, char *err, size_t errlen)
 {
 	struct svm_config cfg = { .meter = true };
 	struct svm_task_params p;
+	struct exec_run *r;
 	struct svm_error e;
-	struct svm_module *m;
-	struct svm_task *task;
 
-	memset(r, 0, sizeof(*r));
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
 	memset(&e, 0, sizeof(e));
+	r->spec = *t;
+	r->spec.input = NULL;		/* the engine copies the input */
+	r->host.cap_check = cap_check;
+	r->host.ctx = &r->spec;
 	params_of(t, &p);
-	m = svm_module_load(mod, modlen, &cfg, &e);
-	if (!m) {
+	p.entry = r->spec.entry;
+	r->m = svm_module_load(mod, modlen, &cfg, &e);
+	if (!r->m) {
 		snprintf(err, errlen, "module load: %s", e.msg);
-		return -1;
+		free(r);
+		return NULL;
 	}
-	task = svm_task_create(m, &p, NULL, &e);
-	if (!task) {
+	r->task = svm_task_create(r->m, &p, &r->host, &e);
+	if (!r->task) {
 		snprintf(err, errlen, "instantiate: %s", e.msg);
-		svm_module_free(m);
-		return -1;
+		svm_module_free(r->m);
+		free(r);
+		return NULL;
 	}
-	while (svm_task_run(task, 0) == SVM_RUN_YIELD)
+	return r;
+}
+
+int executor_step(struct exec_run *r, uint64_t budget)
+{
+	return svm_task_run(r->task, budget) == SVM_RUN_YIELD ? 0 : 1;
+}
+
+void executor_stop(struct exec_run *r, int status)
+{
+	svm_task_stop(r->task, status);
+}
+
+void executor_abort(struct exec_run *r)
+{
+	if (!r)
+		return;
+	svm_task_free(r->task);
+	svm_module_free(r->m);
+	free(r);
+}
+
+int executor_finish(struct exec_run *r, struct exec_result *res)
+{
+	struct svm_task *task = r->task;
+
+	memset(res, 0, sizeof(*res));
+	res->status = svm_task_status(task);
+	res->code = svm_task_code(task);
+	res->fuel_used = svm_task_fuel_used(task);
+	memcpy(res->trace, task->trace_hash, HASH_LEN);
+	memcpy(res->output, task->output_hash, HASH_LEN);
+	fault_apply_output(res->output);
+	res->out_len = task->out_len;
+	res->out = malloc(res->out_len + 1);
+	if (res->out)
+		memcpy(res->out, task->out, res->out_len);
+	executor_abort(r);
+	return res->out ? 0 : -1;
+}
+
+int executor_run(const struct task_spec *t, const uint8_t *mod, size_t modlen,
+		 struct exec_result *res, char *err, size_t errlen)
+{
+	struct exec_run *r = executor_start(t, mod, modlen, err, errlen);
+
+	if (!r)
+		return -1;
+	while (!executor_step(r, 0))
 		;
-	r->status = svm_task_status(task);
-	r->code = svm_task_code(task);
-	r->fuel_used = svm_task_fuel_used(task);
-	memcpy(r->trace, task->trace_hash, HASH_LEN);
-	memcpy(r->output, task->output_hash, HASH_LEN);
-	fault_apply_output(r->output);
-	r->out_len = task->out_len;
-	r->out = malloc(r->out_len + 1);
-	if (r->out)
-		memcpy(r->out, task->out, r->out_len);
-	svm_task_free(task);
-	svm_module_free(m);
-	return r->out ? 0 : -1;
+	return executor_finish(r, res);
 }
 
 void exec_result_free(struct exec_result *r)

@@ -35,10 +35,32 @@ struct exec_result {
 	size_t out_len;
 };
 
+/*
+ * Capability check, asked by the engine at task start, at every cap_check
+ * host call and at every checkpoint: non-zero = revoked, and the task ends
+ * with SYNAPSE_STATUS_REVOKED there. NULL: capabilities always hold.
+ */
+void executor_set_revoked(int (*fn)(uint64_t cap_id, void *arg), void *arg);
 int executor_init(const char *engine, char *err, size_t errlen);
 const char *executor_engine(void);
 int executor_input_hash(struct task_spec *t);
-/* Runs t on module bytes (already checked against t->module_id). */
+/*
+ * A task run in slices, so the agent's loop (leases, control socket) keeps
+ * turning while a long task runs: start, step until it returns 1, finish.
+ */
+struct exec_run;
+
+struct exec_run *executor_start(const struct task_spec *t, const uint8_t *mod,
+				size_t modlen, char *err, size_t errlen);
+/* Runs up to budget fuel; 1 when the task ended, 0 when it yielded. */
+int executor_step(struct exec_run *r, uint64_t budget);
+/* Ends a running task from outside (status: SYNAPSE_STATUS_REVOKED/KILLED). */
+void executor_stop(struct exec_run *r, int status);
+/* Fills res from an ended task and frees r (also on failure). */
+int executor_finish(struct exec_run *r, struct exec_result *res);
+void executor_abort(struct exec_run *r);
+
+/* Runs t on module bytes (already checked against t->module_id) to the end. */
 int executor_run(const struct task_spec *t, const uint8_t *mod, size_t modlen,
 		 struct exec_result *r, char *err, size_t errlen);
 void exec_result_free(struct exec_result *r);

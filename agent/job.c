@@ -341,6 +341,55 @@ static void sign_accept(struct cluster *c, struct job *j, const struct plan *p,
 	put_att(c, key, &a);
 }
 
+static json_t *hexj(const uint8_t *h);
+static int commit_of(struct cluster *c, struct job *j, unsigned int ti,
+		     struct attest *a, json_t **obj);
+
+/* ---- capability revocation (revoked/<cap id> in etcd) ---- */
+
+static int cap_revoked(uint64_t cap_id, void *arg)
+{
+	struct cluster *c = arg;
+	struct etcd_kv kv;
+	char key[256];
+	int r;
+
+	if (!cap_id)
+		return 0;
+	cluster_key(c, key, sizeof(key), "revoked/%llu", (unsigned long long)cap_id);
+	r = etcd_get(c->etcd, key, &kv);
+	if (r == 0)
+		etcd_kv_clear(&kv);
+	/* etcd unreachable: we are about to be fenced anyway; keep running */
+	return r == 0;
+}
+
+/* The job's capability was revoked: it ends revoked, with what committed. */
+static void finish_revoked(struct cluster *c, struct job *j)
+{
+	char key[256], *s;
+	unsigned int i, done = 0;
+	struct attest a;
+	json_t *o;
+
+	for (i = 0; i < j->ntasks; i++)
+		done += commit_of(c, j, i, &a, NULL) == 0;
+	o = json_pack("{s:i, s:s, s:s, s:s, s:s, s:I, s:i, s:i, s:o}", "version", 1,
+		      "job", j->id, "name", j->name, "cluster", c->a->cfg.cluster,
+		      "state", "revoked", "cap_id", (json_int_t)j->cap_id,
+		      "tasks_total", j->ntasks, "tasks_committed", done,
+		      "input_hash", hexj(j->input));
+	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	cluster_key(c, key, sizeof(key), "jobs/%s/result", j->id);
+	if (s && etcd_create(c->etcd, key, s, strlen(s), 0) == 0)
+		log_info("job %s revoked (capability %llu)", j->id,
+			 (unsigned long long)j->cap_id);
+	free(s);
+	cluster_key(c, key, sizeof(key), "active/%s", j->id);
+	etcd_delete(c->etcd, key);
+}
+
 /* ---- execution ---- */
 
 static int fetch_module(struct cluster *c, const uint8_t id[HASH_LEN],
@@ -368,43 +417,68 @@ static int fetch_module(struct cluster *c, const uint8_t id[HASH_LEN],
 	return 0;
 }
 
-static int run_task(struct cluster *c, struct job *j, unsigned int ti,
-		    struct attest *a)
+/* Turns an ended run into our signed attestation and stores the output. */
+static int attest_result(struct cluster *c, struct job *j, unsigned int ti,
+			 struct exec_result *res, struct attest *a)
 {
 	const struct task_spec *t = &j->tasks[ti];
-	struct exec_result res;
-	char err[256], key[256];
-	uint8_t *mod;
-	size_t len;
-	char *b64;
+	char key[256], *b64;
 
-	if (fetch_module(c, t->module_id, &mod, &len))
-		return -1;
-	if (executor_run(t, mod, len, &res, err, sizeof(err))) {
-		log_err("job %s task %s: %s", j->id, t->id, err);
-		free(mod);
-		return -1;
-	}
-	free(mod);
 	c->tasks_run++;
+	if (res->status == 5)	/* SYNAPSE_STATUS_REVOKED */
+		log_warn("job %s task %s: ended revoked (capability %llu)",
+			 j->id, t->id, (unsigned long long)t->cap_id);
 	memset(a, 0, sizeof(*a));
 	a->kind = ATT_TASK;
 	strcpy(a->node, c->a->cfg.node_id);
 	strcpy(a->job, j->id);
 	strcpy(a->task, t->id);
 	a->epoch = j->epoch;
-	a->status = res.status;
+	a->status = res->status;
 	memcpy(a->input, t->input_hash, HASH_LEN);
-	memcpy(a->trace, res.trace, HASH_LEN);
-	memcpy(a->output, res.output, HASH_LEN);
-	b64 = b64_encode(res.out, res.out_len);
-	exec_result_free(&res);
+	memcpy(a->trace, res->trace, HASH_LEN);
+	memcpy(a->output, res->output, HASH_LEN);
+	b64 = b64_encode(res->out, res->out_len);
+	exec_result_free(res);
 	if (!b64)
 		return -1;
 	cluster_key(c, key, sizeof(key), "jobs/%s/out/%s/%s", j->id, t->id, a->node);
 	etcd_put(c->etcd, key, b64, strlen(b64), 0);
 	free(b64);
 	return attest_sign(a, c->a->key);
+}
+
+static struct exec_run *start_task(struct cluster *c, struct job *j, unsigned int ti)
+{
+	const struct task_spec *t = &j->tasks[ti];
+	struct exec_run *r;
+	char err[256];
+	uint8_t *mod;
+	size_t len;
+
+	if (fetch_module(c, t->module_id, &mod, &len))
+		return NULL;
+	r = executor_start(t, mod, len, err, sizeof(err));
+	free(mod);
+	if (!r)
+		log_err("job %s task %s: %s", j->id, t->id, err);
+	return r;
+}
+
+/* Runs a task to its end at once (the replay on a mismatch). */
+static int run_task(struct cluster *c, struct job *j, unsigned int ti,
+		    struct attest *a)
+{
+	struct exec_run *r = start_task(c, j, ti);
+	struct exec_result res;
+
+	if (!r)
+		return -1;
+	while (!executor_step(r, 0))
+		;
+	if (executor_finish(r, &res))
+		return -1;
+	return attest_result(c, j, ti, &res, a);
 }
 
 static void quarantine_self(struct cluster *c, struct job *j, unsigned int ti)
@@ -475,14 +549,72 @@ static int commit_of(struct cluster *c, struct job *j, unsigned int ti,
 	return 0;
 }
 
+#define SLICE_FUEL	2000000ull
+
+static void drop_run(struct cluster *c)
+{
+	executor_abort(c->run);
+	c->run = NULL;
+	c->run_job[0] = c->run_task[0] = '\0';
+}
+
+/*
+ * Advances our one running task by slices until half a tick is used; when
+ * it ends, attests. Returns true while the task is still running.
+ */
+static bool advance_run(struct cluster *c, struct job *j)
+{
+	struct exec_result res;
+	struct attest a;
+	char key[256];
+	int ti = -1, done = 0;
+	unsigned int i;
+
+	for (i = 0; i < j->ntasks; i++)
+		if (!strcmp(j->tasks[i].id, c->run_task))
+			ti = i;
+	if (ti < 0 || commit_of(c, j, ti, &a, NULL) == 0) {
+		drop_run(c);	/* committed without us meanwhile */
+		return false;
+	}
+	/* revocation is honoured at slice boundaries too, not only at checkpoints */
+	if (cap_revoked(j->cap_id, c))
+		executor_stop(c->run, 5 /* SYNAPSE_STATUS_REVOKED */);
+	while (!(done = executor_step(c->run, SLICE_FUEL)))
+		if (mono_now_ns() > c->work_deadline_ns)
+			break;
+	if (!done) {
+		c->ran_this_tick = true;
+		return true;
+	}
+	executor_finish(c->run, &res);
+	c->run = NULL;
+	/* this tick's snapshot of etcd does not show our attestation yet */
+	strcpy(c->last_job, c->run_job);
+	strcpy(c->last_task, c->run_task);
+	c->run_job[0] = c->run_task[0] = '\0';
+	if (attest_result(c, j, ti, &res, &a))
+		return false;
+	/* membership lapsed while we ran: others may have re-planned */
+	if (!cluster_may_attest(c))
+		return false;
+	cluster_key(c, key, sizeof(key), "jobs/%s/att/%s/%s", j->id, a.task, a.node);
+	put_att(c, key, &a);
+	return false;
+}
+
 static void member_work(struct cluster *c, struct job *j, const struct plan *p)
 {
 	const char *self = c->a->cfg.node_id;
 	struct attest mine, committed;
-	char rel[256], key[256];
+	char rel[256];
 	struct etcd_kv *kv;
 	unsigned int i;
 
+	if (c->run && strcmp(c->run_job, j->id))
+		return;		/* busy with another job's task */
+	if (c->run && advance_run(c, j))
+		return;
 	for (i = 0; i < j->ntasks && !c->quarantined; i++) {
 		snprintf(rel, sizeof(rel), "att/%s/%s", j->tasks[i].id, self);
 		kv = jkv(j, rel);
@@ -492,20 +624,20 @@ static void member_work(struct cluster *c, struct job *j, const struct plan *p)
 				reconcile(c, j, i, &mine, &committed);
 			continue;
 		}
-		if (kv || !plan_runs(p, i, self))
+		if (kv || !plan_runs(p, i, self) ||
+		    (!strcmp(c->last_job, j->id) && !strcmp(c->last_task, j->tasks[i].id)))
 			continue;
-		if (run_task(c, j, i, &mine))
-			continue;
-		/* membership lapsed while we ran: others may have re-planned */
-		if (!cluster_may_attest(c))
-			return;
-		cluster_key(c, key, sizeof(key), "jobs/%s/%s", j->id, rel);
-		put_att(c, key, &mine);
-		/* past half a tick of work: renew the lease before more */
 		if (mono_now_ns() > c->work_deadline_ns) {
 			c->ran_this_tick = true;
 			return;
 		}
+		c->run = start_task(c, j, i);
+		if (!c->run)
+			continue;
+		strcpy(c->run_job, j->id);
+		strcpy(c->run_task, j->tasks[i].id);
+		if (advance_run(c, j))
+			return;
 	}
 }
 
@@ -661,6 +793,10 @@ static void coordinate(struct cluster *c, struct job *j)
 	unsigned int i, done = 0;
 	json_t *res;
 
+	if (cap_revoked(j->cap_id, c)) {
+		finish_revoked(c, j);
+		return;
+	}
 	if (!j->have_epoch || j->epoch != c->epoch) {
 		/* a job is (re-)planned on the committed epoch */
 		snprintf(val, sizeof(val), "%llu", (unsigned long long)c->epoch);
@@ -730,7 +866,7 @@ static void job_tick(struct cluster *c, const char *id)
 	if (job_plan(c, &j, j.epoch, &p, ph))
 		goto out;
 	sign_accept(c, &j, &p, ph);
-	if (!c->ran_this_tick &&
+	if (!c->ran_this_tick && !cap_revoked(j.cap_id, c) &&
 	    count_accepts(c, &j, &p, ph, NULL) >= quorum_of(p.nmembers))
 		member_work(c, &j, &p);
 	plan_free(&p);
@@ -752,6 +888,14 @@ void jobs_tick(struct cluster *c)
 	plen = strlen(key);
 	for (i = 0; i < n; i++)
 		job_tick(c, kvs[i].key + plen);
+	if (c->run) {
+		bool found = false;
+
+		for (i = 0; i < n; i++)
+			found |= !strcmp(kvs[i].key + plen, c->run_job);
+		if (!found)
+			drop_run(c);	/* the job ended (committed or revoked) */
+	}
 	etcd_kvs_free(kvs, n);
 }
 
@@ -823,6 +967,7 @@ int cluster_start(struct agent *a, const struct cluster_opts *o)
 	if (!c->tick || event_add(c->tick, &tv))
 		goto fail;
 	the_cluster_set(c);
+	executor_set_revoked(cap_revoked, c);
 	log_info("cluster: etcd %s, engine %s, faults %s", o->etcd_url,
 		 executor_engine(), fault_name());
 	return 0;
@@ -843,6 +988,7 @@ void cluster_stop(struct agent *a)
 	if (!c)
 		return;
 	event_free(c->tick);
+	executor_abort(c->run);
 	/* a clean stop leaves at once instead of after the lease TTL */
 	if (c->lease)
 		etcd_lease_revoke(c->etcd, c->lease);

@@ -297,6 +297,21 @@ static json_t *cmd_cluster(struct cluster *c)
 			 "etcd_errors", (json_int_t)c->etcd_errors);
 }
 
+/* Revocation is cluster-wide: every agent's engine sees it at its next check. */
+static json_t *cmd_revoke(struct cluster *c, json_t *req)
+{
+	json_t *cap = json_object_get(req, "cap_id");
+	char key[256], val[32];
+
+	if (!json_is_integer(cap) || json_integer_value(cap) <= 0)
+		return fail("%s", "needs \"cap_id\": a positive integer");
+	cluster_key(c, key, sizeof(key), "revoked/%lld", (long long)json_integer_value(cap));
+	snprintf(val, sizeof(val), "%llu", (unsigned long long)now_realtime_ms());
+	if (etcd_put(c->etcd, key, val, strlen(val), 0))
+		return fail("%s", "etcd unavailable");
+	return json_pack("{s:b, s:O}", "ok", 1, "cap_id", cap);
+}
+
 json_t *cluster_control(struct agent *a, const char *cmd, json_t *req)
 {
 	struct cluster *c = cluster_get();
@@ -311,6 +326,8 @@ json_t *cluster_control(struct agent *a, const char *cmd, json_t *req)
 		return cmd_status(c, req);
 	if (!strcmp(cmd, "job_result"))
 		return cmd_result(c, req);
+	if (!strcmp(cmd, "job_revoke"))
+		return cmd_revoke(c, req);
 	if (!strcmp(cmd, "job_list"))
 		return cmd_list(c);
 	if (!strcmp(cmd, "cluster"))

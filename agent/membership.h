@@ -27,6 +27,7 @@
 #include "agent/etcd.h"
 
 struct agent;
+struct exec_run;
 
 #define CLUSTER_MAX_MEMBERS	64
 
@@ -55,6 +56,10 @@ struct cluster {
 	bool quarantined;
 	bool ran_this_tick;		/* work budget of this tick used up */
 	uint64_t work_deadline_ns;
+	struct exec_run *run;		/* our one task in progress, run in slices */
+	char run_job[33];
+	char run_task[64];
+	char last_job[33], last_task[64];	/* last attested, see advance_run() */
 	uint64_t epoch;
 	unsigned int nmembers;
 	char *members[CLUSTER_MAX_MEMBERS];

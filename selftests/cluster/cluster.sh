@@ -208,6 +208,30 @@ partition() {
 	cl_cleanup
 }
 
+# Revocation mid-job: the capability is revoked in etcd while replicas run
+# its tasks; the running task ends revoked at its next checkpoint, no
+# further task runs under it, the job ends revoked; other jobs are fine.
+revocation() {
+	local job i args=() st
+	cl_init 3 && cl_start || { not_ok "revocation: cluster up"; cl_cleanup; return; }
+	for i in $(seq 1 6); do args+=("R$i:$EX/loop.wasm"); done
+	job=$(cl_synctl 1 job submit --name revoke -r 2 --cap 42 --fuel 400000000 "${args[@]}")
+	for i in $(seq 1 100); do
+		grep -q "registered" "$CL_DIR/n1.log" && [ "$(cl_etcd_count "jobs/$job/accept/")" -ge 2 ] && break
+		sleep 0.05
+	done
+	sleep 0.5
+	check "revocation_command_accepted" cl_synctl 2 job revoke 42
+	check "revocation_job_ends_revoked" cl_synctl 1 job wait --timeout 60 "$job"
+	st=$(cl_status_field 3 "$job" state)
+	check "revocation_state_is_revoked_on_every_agent" test "$st" = revoked
+	check "revocation_running_task_ended_revoked" grep -q "ended revoked" "$CL_DIR"/n1.log "$CL_DIR"/n2.log "$CL_DIR"/n3.log
+	job=$(cl_synctl 1 job submit --name after-revoke -r 2 --cap 7 "a:$EX/hello.wasm")
+	check "revocation_other_capability_unaffected" cl_synctl 1 job wait --timeout 60 "$job"
+	check "revocation_other_job_committed" test "$(cl_status_field 1 "$job" state)" = committed
+	cl_cleanup
+}
+
 # Many small jobs in waves while agents are killed and restarted at random.
 soak() {
 	local total=${SOAK_JOBS:-200} wave=20 w i job jobs=() lost=0 conflicts=0 faults=0
@@ -243,7 +267,7 @@ if [ ! -x "$BIN/synapsed" ] || [ ! -e "$EX/wordcount.wasm" ] || ! command -v etc
 	echo "ok 1 cluster # SKIP needs build/bin/synapsed, build/examples and etcd"
 	exit 0
 fi
-TESTS=${*:-"fault_refused happy3 happy5 mismatch crash crash_coordinator partition soak"}
+TESTS=${*:-"fault_refused happy3 happy5 mismatch crash crash_coordinator partition revocation soak"}
 for t in $TESTS; do
 	case $t in
 	happy3) happy 3 3 ;;

@@ -30,6 +30,7 @@ static const char usage[] =
 	"                         TASK_ID:MODULE.wasm[:INPUT_FILE] ...\n"
 	"       synctl job status|result|wait [-s SOCK] [--timeout S] JOB\n"
 	"       synctl job list|cluster [-s SOCK]\n"
+	"       synctl job revoke [-s SOCK] CAP_ID\n"
 	"       synctl job verify --ca CA.crt RESULT.json\n"
 	"\n"
 	"submit   send a job (modules, tasks with inputs, fuel limit, replication\n"
@@ -38,6 +39,8 @@ static const char usage[] =
 	"result   the committed result with its quorum certificate and task outputs (JSON)\n"
 	"wait     poll until the job is committed or revoked (default timeout 60 s)\n"
 	"list     every job the cluster knows\n"
+	"revoke   revoke a capability cluster-wide: running tasks under it end revoked,\n"
+	"         jobs under it end revoked\n"
 	"cluster  membership epoch, members, coordinator, fencing, quarantined nodes\n"
 	"verify   check a result offline: certificates against the CA, every signature,\n"
 	"         the accept quorum per epoch, the plan, a strict majority per task,\n"
@@ -300,6 +303,13 @@ static int do_query(const char *what, int argc, char *argv[])
 			return SYNCTL_EXIT_USAGE;
 		}
 		job = argv[optind];
+	}
+	if (!strcmp(what, "revoke")) {
+		if (call(json_pack("{s:s, s:I}", "cmd", "job_revoke", "cap_id",
+				   (json_int_t)strtoll(job, NULL, 0)), &rep))
+			return SYNCTL_EXIT_FAIL;
+		json_decref(rep);
+		return SYNCTL_EXIT_OK;
 	}
 	if (!strcmp(what, "list") || !strcmp(what, "cluster")) {
 		if (call(json_pack("{s:s}", "cmd", !strcmp(what, "list") ? "job_list" : "cluster"), &rep))
@@ -608,7 +618,7 @@ int job_main(int argc, char *argv[])
 	if (!strcmp(sub, "verify"))
 		return do_verify(argc - 1, argv + 1);
 	if (!strcmp(sub, "status") || !strcmp(sub, "result") || !strcmp(sub, "wait") ||
-	    !strcmp(sub, "list") || !strcmp(sub, "cluster"))
+	    !strcmp(sub, "list") || !strcmp(sub, "cluster") || !strcmp(sub, "revoke"))
 		return do_query(sub, argc - 1, argv + 1);
 	fprintf(stderr, "synctl job: unknown command %s\n", sub);
 	fputs(usage, stderr);
