@@ -355,6 +355,10 @@ TEST(host_abi_abort_and_limits)
 	ASSERT_EQ(0, run_task(m, &p, NULL, 0, &a));
 	EXPECT_EQ(SYNAPSE_STATUS_TRAP, a.status);
 	EXPECT_EQ(SYNAPSE_TRAP_OUTPUT_LIMIT, a.code);
+	params(&p, "empty_write");
+	ASSERT_EQ(0, run_task(m, &p, NULL, 0, &a));
+	EXPECT_EQ(SYNAPSE_STATUS_OK, a.status);
+	EXPECT_EQ(0, a.result);
 	params(&p, "bad_read");
 	p.input = (const uint8_t *)"0123456789";
 	p.input_len = 10;

@@ -22,5 +22,7 @@
       (br_if $l (i32.lt_u (local.get $i) (i32.const 10))))
     (local.get $s))
   (func (export "flood") (loop $l (drop (call $owrite (i32.const 0) (i32.const 4096))) (br $l)))
+  ;; a zero-length write before any output (fuzz_engine regression)
+  (func (export "empty_write") (result i32) (call $owrite (i32.const 0) (i32.const 0)))
   (func (export "bad_read") (result i32) (call $iread (i32.const 65535) (i32.const 0) (i32.const 8)))
 )
