@@ -395,7 +395,7 @@ static int get_u32_limit(struct genl_info *info, int type, u32 min, u32 max,
 static int task_parse_limits(struct genl_info *info, struct svm_task_limits *l)
 {
 	struct nlattr *a;
-	u32 keep = l->keep;
+	u32 keep;
 	int err;
 
 	svm_task_default_limits(l);
