@@ -876,9 +876,10 @@ out:
 
 void jobs_tick(struct cluster *c)
 {
+	uint64_t t0 = mono_now_ns();
 	struct etcd_kv *kvs;
 	char key[256];
-	size_t n, i, plen;
+	size_t n, i, k, plen;
 
 	cluster_key(c, key, sizeof(key), "active/");
 	if (etcd_range(c->etcd, key, true, &kvs, &n)) {
@@ -886,8 +887,20 @@ void jobs_tick(struct cluster *c)
 		return;
 	}
 	plen = strlen(key);
-	for (i = 0; i < n; i++)
+	/*
+	 * Bounded work per tick: many active jobs are served round robin
+	 * from a rotating start, and the lease is renewed in between, so a
+	 * backlog can never cost us our membership.
+	 */
+	for (k = 0; k < n; k++) {
+		i = (c->job_rr + k) % n;
 		job_tick(c, kvs[i].key + plen);
+		membership_keepalive(c);
+		if (mono_now_ns() - t0 > c->tick_ms * 3000000ull) {
+			c->job_rr = i + 1;
+			break;
+		}
+	}
 	if (c->run) {
 		bool found = false;
 

@@ -266,6 +266,12 @@ static void read_epoch(struct cluster *c)
 	etcd_kv_clear(&kv);
 }
 
+void membership_keepalive(struct cluster *c)
+{
+	if (c->lease)
+		keep_lease(c);
+}
+
 bool cluster_may_attest(const struct cluster *c)
 {
 	return c->lease && !c->quarantined &&

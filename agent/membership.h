@@ -59,7 +59,8 @@ struct cluster {
 	struct exec_run *run;		/* our one task in progress, run in slices */
 	char run_job[33];
 	char run_task[64];
-	char last_job[33], last_task[64];	/* last attested, see advance_run() */
+	char last_job[33], last_task[64];
+	size_t job_rr;			/* round-robin start in active/ */	/* last attested, see advance_run() */
 	uint64_t epoch;
 	unsigned int nmembers;
 	char *members[CLUSTER_MAX_MEMBERS];
@@ -76,6 +77,8 @@ json_t *cluster_control(struct agent *a, const char *cmd, json_t *req);
 
 /* membership.c */
 void membership_tick(struct cluster *c);
+/* Renews the lease if due (cheap when not); fences on failure. */
+void membership_keepalive(struct cluster *c);
 /* Still a live member within the lease TTL (checked after a long task). */
 bool cluster_may_attest(const struct cluster *c);
 bool member_of(const struct cluster *c, const char *node);

@@ -244,16 +244,21 @@ soak() {
 				"b:$EX/hello.wasm") || { lost=$((lost + 1)); continue; }
 			jobs+=("$job")
 		done
+		# a random fault while the wave runs: kill -9 of an agent, restart
 		if [ $((RANDOM % 3)) = 0 ]; then
 			local v=$((RANDOM % 2 + 2))
+			sleep 0.$((RANDOM % 5))
 			cl_agent_kill $v KILL
 			faults=$((faults + 1))
 			sleep 0.3
 			cl_agent_start $v
 		fi
+		# the wave must finish before the next one (bounded backlog)
+		for job in "${jobs[@]:$((w * wave))}"; do
+			cl_synctl 1 job wait --timeout 120 "$job" >/dev/null 2>&1 || lost=$((lost + 1))
+		done
 	done
 	for job in "${jobs[@]}"; do
-		cl_synctl 1 job wait --timeout 120 "$job" >/dev/null 2>&1 || { lost=$((lost + 1)); continue; }
 		[ "$(cl_etcd_count "jobs/$job/commit/")" = 2 ] || conflicts=$((conflicts + 1))
 		verify 1 "$job" || conflicts=$((conflicts + 1))
 	done
