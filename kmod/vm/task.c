@@ -675,6 +675,12 @@ struct svm_task *svm_task_create(const struct svm_module *m,
 		goto out_fail;
 	}
 	t->entry = ext.ptr;
+	if (!t->entry->code) {
+		/* a re-exported import: a task runs the module's own code */
+		svm_set_error(err, 0, "entry \"%s\" is an imported function",
+			      t->p.entry);
+		goto out_fail;
+	}
 	if (t->entry->type->nparams != p->nargs ||
 	    t->entry->type->nresults > SVM_MAX_ARGS) {
 		svm_set_error(err, 0, "entry \"%s\" takes %u arguments, %u given",

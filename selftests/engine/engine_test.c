@@ -413,6 +413,20 @@ TEST(unknown_import_named)
 	svm_module_free(m);
 }
 
+/* A re-exported host import is no task entry (fuzz_engine regression). */
+TEST(entry_must_be_module_code)
+{
+	struct svm_module *m = load_mod("host", true, NULL);
+	struct svm_task_params p;
+	struct svm_error err;
+
+	ASSERT_NE(NULL, m);
+	params(&p, "len");
+	EXPECT_EQ(NULL, svm_task_create(m, &p, NULL, &err));
+	EXPECT_NE(NULL, strstr(err.msg, "imported function"));
+	svm_module_free(m);
+}
+
 TEST(profile_rejects_float_with_offset)
 {
 	struct svm_error err;

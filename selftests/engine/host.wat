@@ -7,6 +7,7 @@
   (import "synapse" "abort" (func $abort (param i32)))
   (import "synapse" "cap_check" (func $cap (param i32) (result i32)))
   (memory 1)
+  (export "len" (func $ilen))
   (func (export "run") (result i32)
     (local $n i32)
     (local.set $n (call $iread (i32.const 16) (i32.const 0) (call $ilen)))
