@@ -31,7 +31,8 @@ SYNCTL_TESTS	:= $(patsubst $(SYNCTL_DIR)/tests/%.c,$(SYNCTL_OUT)/tests/%,$(SYNCT
 # The fuzzer compiles the parsers itself, with clang and sanitizers.
 SYNCTL_FUZZ	:= $(SYNCTL_OUT)/fuzz/fuzz-reply
 SYNCTL_FUZZ_SRCS := $(SYNCTL_DIR)/fuzz/fuzz-reply.c $(SYNCTL_DIR)/ipc-netlink.c \
-		    $(SYNCTL_DIR)/model.c $(SYNCTL_DIR)/output.c $(SYNCTL_DIR)/common.c
+		    $(SYNCTL_DIR)/model.c $(SYNCTL_DIR)/output.c $(SYNCTL_DIR)/common.c \
+		    $(SYNCTL_DIR)/taskmodel.c
 SYNCTL_SEEDS	:= $(SYNCTL_OUT)/fuzz/seeds
 SYNCTL_CORPUS	:= $(SYNCTL_OUT)/fuzz/corpus
 FUZZ_RUNS	?= 200000

@@ -19,6 +19,7 @@
 #include "ipc.h"
 #include "model.h"
 #include "output.h"
+#include "taskmodel.h"
 
 #define FUZZ_SEQ	1
 #define FUZZ_FAMILY	0x20
@@ -35,6 +36,32 @@ static void print_info(const struct synctl_info *info)
 	free(text);
 	json_decref(root);
 	info_print(devnull, info);
+}
+
+/* One task reply or event, then both printers (taskmodel.c). */
+static void fuzz_task(struct ipc_rx *rx, uint32_t seq, uint8_t sel,
+		      char *buf, size_t size)
+{
+	struct synctl_task t = { 0 };
+
+	ipc_rx_init(rx, seq, 0, FUZZ_FAMILY, sel & 0x80, model_parse_task, &t);
+	if (ipc_rx_process(rx, buf, size) >= 0 && t.has_id) {
+		json_decref(task_to_json(&t));
+		task_print(devnull, &t);
+		task_print_row(devnull, &t, true);
+	}
+}
+
+/* A dump into a growing list (module, task and checkpoint lists). */
+static void fuzz_list(struct ipc_rx *rx, uint32_t seq, char *buf, size_t size,
+		      int (*parse)(const struct nlmsghdr *nlh, void *ctx),
+		      size_t item)
+{
+	struct synctl_list l = { .size = item };
+
+	ipc_rx_init(rx, seq, 0, FUZZ_FAMILY, true, parse, &l);
+	ipc_rx_process(rx, buf, size);
+	list_free(&l);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -65,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size >= sizeof(struct nlmsghdr))
 		memcpy(&seq, buf + offsetof(struct nlmsghdr, nlmsg_seq), sizeof(seq));
 
-	switch (sel % 3) {
+	switch (sel % 8) {
 	case 0:
 		ipc_rx_init(&rx, seq, 0, FUZZ_FAMILY, sel & 0x80,
 			    model_parse_info, &info);
@@ -82,6 +109,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    ipc_parse_family, &fam);
 		ipc_rx_process(&rx, buf, size);
 		break;
+	case 3:
+		fuzz_task(&rx, seq, sel, buf, size);
+		break;
+	case 4:
+		fuzz_list(&rx, seq, buf, size, model_parse_task_list,
+			  sizeof(struct synctl_task));
+		break;
+	case 5:
+		fuzz_list(&rx, seq, buf, size, model_parse_module_list,
+			  sizeof(struct synctl_module));
+		break;
+	case 6:
+		fuzz_list(&rx, seq, buf, size, model_parse_checkpoint_list,
+			  sizeof(struct synctl_checkpoint));
+		break;
+	default: {
+		struct synctl_output_chunk out = { 0 };
+
+		ipc_rx_init(&rx, seq, 0, FUZZ_FAMILY, sel & 0x80,
+			    model_parse_output, &out);
+		ipc_rx_process(&rx, buf, size);
+		break;
+	}
 	}
 	/* What synctl would print for the kernel's error, if any. */
 	format_error(msg, sizeof(msg), rx.kernel_err, &rx.extack);
