@@ -105,6 +105,7 @@ int synapse_module_add(struct synapse_tnet *tn, const u8 *bytes, size_t len,
 		tn->nmodules++;
 		tn->module_bytes += len;
 		tn->gen++;
+		atomic_inc(&synapse_modules_live);
 		m = NULL;
 	}
 	*existed = old;
@@ -122,6 +123,7 @@ static void module_free(struct synapse_tnet *tn, struct synapse_module *m)
 	tn->nmodules--;
 	tn->module_bytes -= m->size;
 	tn->gen++;
+	atomic_dec(&synapse_modules_live);
 	svm_module_free(m->svm);
 	kfree(m);
 }

@@ -22,6 +22,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/sched.h>
+#include <linux/sysfs.h>
 #include <linux/slab.h>
 #include <net/netns/generic.h>
 
@@ -59,6 +60,21 @@ MODULE_PARM_DESC(slice_fuel, "fuel per slice (kill/teardown latency)");
 static unsigned int quantum_ms = 10;
 module_param(quantum_ms, uint, 0644);
 MODULE_PARM_DESC(quantum_ms, "run time of a task before it requeues, ms");
+
+/* Live objects in all netns: teardown tests check they drop back. */
+static atomic_t synapse_tasks_live = ATOMIC_INIT(0);
+atomic_t synapse_modules_live = ATOMIC_INIT(0);
+
+static int live_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read((atomic_t *)kp->arg));
+}
+
+static const struct kernel_param_ops live_ops = { .get = live_get };
+module_param_cb(tasks_live, &live_ops, &synapse_tasks_live, 0444);
+MODULE_PARM_DESC(tasks_live, "tasks held in all netns (read-only)");
+module_param_cb(modules_live, &live_ops, &synapse_modules_live, 0444);
+MODULE_PARM_DESC(modules_live, "modules held in all netns (read-only)");
 
 static struct workqueue_struct *synapse_wq;
 static unsigned int synapse_tnet_id __read_mostly;
@@ -207,6 +223,7 @@ static void task_link(struct synapse_tnet *tn, struct synapse_task *t)
 	tn->ntasks++;
 	tn->task_bytes += t->reserved;
 	tn->gen++;
+	atomic_inc(&synapse_tasks_live);
 	list_add_tail(&t->node, &tn->tasks);
 }
 
@@ -279,6 +296,7 @@ static void task_free(struct synapse_tnet *tn, struct synapse_task *t)
 	tn->task_bytes -= t->reserved;
 	tn->gen++;
 	t->mod->users--;
+	atomic_dec(&synapse_tasks_live);
 	svm_task_free(t->vm);
 	kvfree(t->output);
 	kvfree(t->digests);

@@ -10,6 +10,7 @@
 #ifndef SYNAPSE_KMOD_TASKS_H
 #define SYNAPSE_KMOD_TASKS_H
 
+#include <linux/atomic.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
@@ -128,5 +129,6 @@ extern unsigned int synapse_netns_modules_max;
 extern unsigned long synapse_netns_module_bytes_max;
 extern unsigned int synapse_netns_tasks_max;
 extern unsigned long synapse_netns_task_mem_max;
+extern atomic_t synapse_modules_live;
 
 #endif /* SYNAPSE_KMOD_TASKS_H */

@@ -41,16 +41,27 @@ for id in $($S -j task list | jq -r '.[].id'); do
 	$S task del "$id"
 done
 
-# 2: a netns that goes away (its last process exits) with tasks running
+# 2: a netns that goes away (its last process exits) with tasks running;
+# every task and module it held is freed (the module's live counters)
+P=/sys/module/synapse/parameters
+t_before=$(cat $P/tasks_live)
+m_before=$(cat $P/modules_live)
 unshare -n sh -c "
 	for i in 1 2 3 4; do $S task start --value-stack 4096 --max-pages 4 build/examples/loop.wasm; done >/dev/null
 	$S -j task list" >"$tmp/ns" 2>&1
 running=$(jq '[.[] | select(.status == "running" or .status == "queued")] | length' "$tmp/ns")
-sleep 1
-if [ "$running" = 4 ] && $S info >/dev/null; then
-	ok "netns deleted with 4 running tasks"
+i=0
+while [ $i -lt 100 ] && [ "$(cat $P/tasks_live)" != "$t_before" ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+t_after=$(cat $P/tasks_live)
+m_after=$(cat $P/modules_live)
+if [ "$running" = 4 ] && [ "$t_after" = "$t_before" ] && [ "$m_after" = "$m_before" ] &&
+   $S info >/dev/null; then
+	ok "netns deleted with 4 running tasks, all freed"
 else
-	not_ok "netns deleted with 4 running tasks # running=$running $(head -c 300 "$tmp/ns")"
+	not_ok "netns deleted with 4 running tasks # running=$running tasks_live $t_before->$t_after modules_live $m_before->$m_after $(head -c 200 "$tmp/ns")"
 fi
 
 # 3: rmmod with endless tasks in flight, here and in another netns
