@@ -305,8 +305,7 @@ int synapse_module_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 static int task_fill(struct sk_buff *msg, struct synapse_task *t)
 {
 	const struct svm_task *vm = t->vm;
-	u64 out_len = vm ? vm->out_len : t->output_len;
-	u64 ncp = vm ? vm->ndigests : t->ndigests;
+	u64 out_len, ncp;
 
 	if (nla_put_u64_64bit(msg, SYNAPSE_A_TASK_ID, t->id, SYNAPSE_A_TASK_PAD) ||
 	    nla_put(msg, SYNAPSE_A_TASK_MODULE_ID, SYNAPSE_HASH_LEN, t->mod->id) ||
@@ -328,6 +327,9 @@ static int task_fill(struct sk_buff *msg, struct synapse_task *t)
 		return -EMSGSIZE;
 	if (!t->done)
 		return 0;
+	/* the engine state is the worker's until the task is done */
+	out_len = vm ? vm->out_len : t->output_len;
+	ncp = vm ? vm->ndigests : t->ndigests;
 	if (nla_put_u64_64bit(msg, SYNAPSE_A_TASK_EXEC_NS, READ_ONCE(t->exec_ns),
 			      SYNAPSE_A_TASK_PAD))
 		return -EMSGSIZE;
