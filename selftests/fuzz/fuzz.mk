@@ -34,13 +34,13 @@ $(FUZZ_CORPUS)/.seeded: $(ENGINE_WASMS) | $(SPEC_JSONS)
 fuzz-engine-build: $(FUZZ_ENGINE)
 
 fuzz-engine: $(FUZZ_ENGINE) $(FUZZ_CORPUS)/.seeded
-	$(FUZZ_ENGINE) -max_total_time=$(FUZZ_SECS) -timeout=20 -rss_limit_mb=2048 \
+	$(FUZZ_ENGINE) -artifact_prefix=$(FUZZ_DIR)/ -max_total_time=$(FUZZ_SECS) -timeout=20 -rss_limit_mb=2048 \
 		-max_len=65536 $(FUZZ_CORPUS)
 
 run-fuzz-engine: $(FUZZ_ENGINE) $(FUZZ_CORPUS)/.seeded
 	@echo "1..1"
 	@log=$(FUZZ_DIR)/fuzz-engine.log; \
-	if $(FUZZ_ENGINE) -max_total_time=$(FUZZ_SHORT_SECS) -timeout=20 \
+	if $(FUZZ_ENGINE) -artifact_prefix=$(FUZZ_DIR)/ -max_total_time=$(FUZZ_SHORT_SECS) -timeout=20 \
 		-rss_limit_mb=2048 -max_len=65536 $(FUZZ_CORPUS) >$$log 2>&1; then \
 		echo "# $$(grep -E '^Done [0-9]+ runs' $$log | tail -1)"; \
 		echo "ok 1 fuzz_engine $(FUZZ_SHORT_SECS)s clean"; \

@@ -33,7 +33,7 @@ primitives: $(PRIM_BINS) $(PRIM_FUZZ)
 run-primitives: $(PRIM_BINS) $(PRIM_FUZZ)
 	@rc=0; for t in $(PRIM_BINS); do echo "# $$(basename $$t)"; $$t || rc=1; done; \
 	mkdir -p $(PRIM_DIR)/corpus; \
-	if $(PRIM_FUZZ) -max_total_time=$(PRIM_FUZZ_SHORT) -seed=1 $(PRIM_DIR)/corpus \
+	if $(PRIM_FUZZ) -artifact_prefix=$(PRIM_DIR)/ -max_total_time=$(PRIM_FUZZ_SHORT) -seed=1 $(PRIM_DIR)/corpus \
 		> $(PRIM_DIR)/fuzz.log 2>&1; then \
 		echo "ok 1 memtrack_fuzz $(PRIM_FUZZ_SHORT)s # $$(grep -o 'Done [0-9]* runs' $(PRIM_DIR)/fuzz.log)"; \
 	else \
@@ -43,7 +43,7 @@ run-primitives: $(PRIM_BINS) $(PRIM_FUZZ)
 # A long fuzzing run: make fuzz-memtrack FUZZ_SECS=600
 fuzz-memtrack: $(PRIM_FUZZ)
 	@mkdir -p $(PRIM_DIR)/corpus
-	$(PRIM_FUZZ) -max_total_time=$(FUZZ_SECS) $(PRIM_DIR)/corpus
+	$(PRIM_FUZZ) -artifact_prefix=$(PRIM_DIR)/ -max_total_time=$(FUZZ_SECS) $(PRIM_DIR)/corpus
 
 CHECK_SUITES	+= primitives
 
