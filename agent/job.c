@@ -462,6 +462,8 @@ static struct exec_run *start_task(struct cluster *c, struct job *j, unsigned in
 	free(mod);
 	if (!r)
 		log_err("job %s task %s: %s", j->id, t->id, err);
+	else
+		log_info("job %s task %s: started", j->id, t->id);
 	return r;
 }
 
@@ -636,6 +638,7 @@ static void member_work(struct cluster *c, struct job *j, const struct plan *p)
 			continue;
 		strcpy(c->run_job, j->id);
 		strcpy(c->run_task, j->tasks[i].id);
+		c->run_cap = j->cap_id;
 		if (advance_run(c, j))
 			return;
 	}
@@ -906,8 +909,13 @@ void jobs_tick(struct cluster *c)
 
 		for (i = 0; i < n; i++)
 			found |= !strcmp(kvs[i].key + plen, c->run_job);
+		/* the job ended (committed or revoked) while our task ran */
+		if (!found && cap_revoked(c->run_cap, c))
+			log_warn("job %s task %s: ended revoked (capability %llu, job revoked)",
+				 c->run_job, c->run_task,
+				 (unsigned long long)c->run_cap);
 		if (!found)
-			drop_run(c);	/* the job ended (committed or revoked) */
+			drop_run(c);
 	}
 	etcd_kvs_free(kvs, n);
 }

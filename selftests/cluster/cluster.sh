@@ -216,11 +216,11 @@ revocation() {
 	cl_init 3 && cl_start || { not_ok "revocation: cluster up"; cl_cleanup; return; }
 	for i in $(seq 1 6); do args+=("R$i:$EX/loop.wasm"); done
 	job=$(cl_synctl 1 job submit --name revoke -r 2 --cap 42 --fuel 400000000 "${args[@]}")
-	for i in $(seq 1 100); do
-		grep -q "registered" "$CL_DIR/n1.log" && [ "$(cl_etcd_count "jobs/$job/accept/")" -ge 2 ] && break
-		sleep 0.05
+	# revoke only once a replica is really running a task (bounded: 20 s)
+	for i in $(seq 1 200); do
+		grep -q "job $job task R.*: started" "$CL_DIR"/n1.log "$CL_DIR"/n2.log "$CL_DIR"/n3.log && break
+		sleep 0.1
 	done
-	sleep 0.5
 	check "revocation_command_accepted" cl_synctl 2 job revoke 42
 	check "revocation_job_ends_revoked" cl_synctl 1 job wait --timeout 60 "$job"
 	st=$(cl_status_field 3 "$job" state)
