@@ -360,10 +360,15 @@ TEST_F(cap, running_task_revocation_latency)
 	}
 	ASSERT_GT(t.fuel, 2 * CP_EVERY);
 
-	ASSERT_EQ(0, task_get(&self->s, id, &t));
-	f0 = t.fuel;
+	/*
+	 * Read the fuel after the map update, not before: on a loaded host
+	 * this process may sleep between the two, and the task would run on
+	 * meanwhile without that being a late revocation.
+	 */
 	ASSERT_EQ(0, synapse_bpf_revoke(&b, self->a));
 	t_update = now_ns();
+	ASSERT_EQ(0, task_get(&self->s, id, &t));
+	f0 = t.fuel;
 	for (i = 0; i < 60000; i++) {
 		ASSERT_EQ(0, task_get(&self->s, id, &t));
 		if (t.status != SYNAPSE_STATUS_RUNNING) {
