@@ -15,6 +15,7 @@
 #include "stream.h"
 #include "tasks.h"
 #include "genl.h"
+#include "vm/memtrack.h"
 
 static int __init synapse_init(void)
 {
@@ -23,6 +24,16 @@ static int __init synapse_init(void)
 	err = synapse_sha256_init();
 	if (err)
 		return err;
+	/*
+	 * Known-answer test of hash contract v1 through this kernel's sha256
+	 * driver: a node whose hashes cannot match the other engines' must
+	 * not load, rather than disagree with every replica later.
+	 */
+	err = svm_memtrack_selftest();
+	if (err) {
+		pr_err("hash contract self-test failed (%d)\n", err);
+		goto out_free_sha256;
+	}
 	err = synapse_stream_init();
 	if (err)
 		goto out_free_sha256;
