@@ -605,10 +605,44 @@ static bool advance_run(struct cluster *c, struct job *j)
 	return false;
 }
 
-static void member_work(struct cluster *c, struct job *j, const struct plan *p)
+/*
+ * If task ti is committed, compares our own attestation (if we made one)
+ * with the committed result and reconciles on a mismatch. Returns true when
+ * the task is committed (nothing left for us to run).
+ */
+static bool audit_task(struct cluster *c, struct job *j, unsigned int ti)
 {
 	const char *self = c->a->cfg.node_id;
 	struct attest mine, committed;
+	struct etcd_kv *kv;
+	char rel[256];
+
+	if (commit_of(c, j, ti, &committed, NULL))
+		return false;
+	snprintf(rel, sizeof(rel), "att/%s/%s", j->tasks[ti].id, self);
+	kv = jkv(j, rel);
+	if (kv && !att_check(c, kv->val, self, &mine) &&
+	    !attest_task_same(&mine, &committed))
+		reconcile(c, j, ti, &mine, &committed);
+	return true;
+}
+
+/*
+ * A job whose result is written stays in the active set for one more
+ * coordinator tick: a replica that finished after the majority audits its
+ * attestations here, so a disagreement is still found and reconciled.
+ */
+static void audit_ended(struct cluster *c, struct job *j)
+{
+	unsigned int i;
+
+	for (i = 0; i < j->ntasks && !c->quarantined; i++)
+		audit_task(c, j, i);
+}
+
+static void member_work(struct cluster *c, struct job *j, const struct plan *p)
+{
+	const char *self = c->a->cfg.node_id;
 	char rel[256];
 	struct etcd_kv *kv;
 	unsigned int i;
@@ -620,12 +654,8 @@ static void member_work(struct cluster *c, struct job *j, const struct plan *p)
 	for (i = 0; i < j->ntasks && !c->quarantined; i++) {
 		snprintf(rel, sizeof(rel), "att/%s/%s", j->tasks[i].id, self);
 		kv = jkv(j, rel);
-		if (commit_of(c, j, i, &committed, NULL) == 0) {
-			if (kv && !att_check(c, kv->val, self, &mine) &&
-			    !attest_task_same(&mine, &committed))
-				reconcile(c, j, i, &mine, &committed);
+		if (audit_task(c, j, i))
 			continue;
-		}
 		if (kv || !plan_runs(p, i, self) ||
 		    (!strcmp(c->last_job, j->id) && !strcmp(c->last_task, j->tasks[i].id)))
 			continue;
@@ -855,6 +885,8 @@ static void job_tick(struct cluster *c, const char *id)
 	if (job_load(c, id, &j))
 		return;
 	if (jkv(&j, "result")) {
+		if (!c->quarantined && member_of(c, c->a->cfg.node_id))
+			audit_ended(c, &j);
 		if (c->coordinator) {
 			cluster_key(c, key, sizeof(key), "active/%s", id);
 			etcd_delete(c->etcd, key);
