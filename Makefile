@@ -46,7 +46,10 @@ include tools/vm/vm.mk
 
 user: $(USER_PROGS)
 
-check: all
+# The build runs in parallel by itself, so the test command stays plain
+# "make check"; the suites then run one after another.
+check:
+	+@$(MAKE) --no-print-directory -j$$(nproc) all
 	+@tools/testing/run-suites --require vm $(CHECK_SUITES)
 
 deps:
