@@ -10,10 +10,18 @@
 #include "agent/fault.h"
 
 static const char *engine = "user";
-static int (*revoked_fn)(uint64_t cap_id, void *arg);
+static int (*revoked_fn)(const uint8_t cap_id[HASH_LEN], void *arg);
 static void *revoked_arg;
 
-void executor_set_revoked(int (*fn)(uint64_t cap_id, void *arg), void *arg)
+bool cap_id_none(const uint8_t cap_id[HASH_LEN])
+{
+	static const uint8_t zero[HASH_LEN];
+
+	return !memcmp(cap_id, zero, HASH_LEN);
+}
+
+void executor_set_revoked(int (*fn)(const uint8_t cap_id[HASH_LEN], void *arg),
+			  void *arg)
 {
 	revoked_fn = fn;
 	revoked_arg = arg;
@@ -23,7 +31,8 @@ static int cap_check(void *ctx, struct svm_task *t, int where, int32_t op)
 {
 	const struct task_spec *ts = ctx;
 
-	return revoked_fn && ts->cap_id ? revoked_fn(ts->cap_id, revoked_arg) : 0;
+	return revoked_fn && !cap_id_none(ts->cap_id) ?
+	       revoked_fn(ts->cap_id, revoked_arg) : 0;
 }
 
 int executor_init(const char *name, char *err, size_t errlen)
@@ -48,7 +57,7 @@ static void params_of(const struct task_spec *t, struct svm_task_params *p)
 	p->entry = t->entry;
 	p->input = t->input;
 	p->input_len = t->input_len;
-	p->cap_id = t->cap_id;
+	memcpy(p->cap_id, t->cap_id, sizeof(p->cap_id));
 	p->meter = true;
 	svm_task_default_limits(&p->lim);
 	if (t->fuel)

@@ -9,6 +9,7 @@
  * agent does not implement that path yet, so --engine=kernel is refused
  * and "auto" means "user" (Documentation/cluster.md says so).
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,7 +22,7 @@ struct task_spec {
 	uint8_t *input;
 	size_t input_len;
 	uint64_t fuel;
-	uint64_t cap_id;
+	uint8_t cap_id[HASH_LEN];	/* capability id; all zero: none */
 	uint8_t input_hash[HASH_LEN];	/* filled by executor_input_hash() */
 };
 
@@ -40,7 +41,10 @@ struct exec_result {
  * host call and at every checkpoint: non-zero = revoked, and the task ends
  * with SYNAPSE_STATUS_REVOKED there. NULL: capabilities always hold.
  */
-void executor_set_revoked(int (*fn)(uint64_t cap_id, void *arg), void *arg);
+void executor_set_revoked(int (*fn)(const uint8_t cap_id[HASH_LEN], void *arg),
+			  void *arg);
+/* True for the all-zero id: the task runs under no capability. */
+bool cap_id_none(const uint8_t cap_id[HASH_LEN]);
 int executor_init(const char *engine, char *err, size_t errlen);
 const char *executor_engine(void);
 int executor_input_hash(struct task_spec *t);

@@ -71,7 +71,7 @@ static int parse_task(json_t *o, struct job *j, struct task_spec *t,
 		return -1;
 	}
 	t->fuel = j->fuel;
-	t->cap_id = j->cap_id;
+	memcpy(t->cap_id, j->cap_id, HASH_LEN);
 	if (executor_input_hash(t)) {
 		snprintf(err, errlen, "task %s: cannot hash the task input", id);
 		return -1;
@@ -85,6 +85,7 @@ int job_parse_spec(json_t *spec, struct job *j, char *err, size_t errlen)
 	const char *name = json_string_value(json_object_get(spec, "name"));
 	json_int_t r = json_integer_value(json_object_get(spec, "replicas"));
 	uint8_t (*hashes)[HASH_LEN];
+	uint64_t cap;
 	size_t i;
 
 	if (!name)
@@ -99,7 +100,9 @@ int job_parse_spec(json_t *spec, struct job *j, char *err, size_t errlen)
 		return -1;
 	}
 	j->r = r;
-	j->cap_id = json_integer_value(json_object_get(spec, "cap_id"));
+	cap = json_integer_value(json_object_get(spec, "cap_id"));
+	for (i = 0; i < 8; i++)
+		j->cap_id[i] = (uint8_t)(cap >> (8 * i));
 	j->fuel = json_integer_value(json_object_get(spec, "fuel"));
 	j->ntasks = json_array_size(tasks);
 	if (!j->ntasks || j->ntasks > JOB_MAX_TASKS) {
@@ -347,16 +350,17 @@ static int commit_of(struct cluster *c, struct job *j, unsigned int ti,
 
 /* ---- capability revocation (revoked/<cap id> in etcd) ---- */
 
-static int cap_revoked(uint64_t cap_id, void *arg)
+static int cap_revoked(const uint8_t cap_id[HASH_LEN], void *arg)
 {
+	char key[256], hex[2 * HASH_LEN + 1];
 	struct cluster *c = arg;
 	struct etcd_kv kv;
-	char key[256];
 	int r;
 
-	if (!cap_id)
+	if (cap_id_none(cap_id))
 		return 0;
-	cluster_key(c, key, sizeof(key), "revoked/%llu", (unsigned long long)cap_id);
+	hex_encode(cap_id, HASH_LEN, hex);
+	cluster_key(c, key, sizeof(key), "revoked/%s", hex);
 	r = etcd_get(c->etcd, key, &kv);
 	if (r == 0)
 		etcd_kv_clear(&kv);
@@ -367,24 +371,24 @@ static int cap_revoked(uint64_t cap_id, void *arg)
 /* The job's capability was revoked: it ends revoked, with what committed. */
 static void finish_revoked(struct cluster *c, struct job *j)
 {
-	char key[256], *s;
+	char key[256], cap[2 * HASH_LEN + 1], *s;
 	unsigned int i, done = 0;
 	struct attest a;
 	json_t *o;
 
+	hex_encode(j->cap_id, HASH_LEN, cap);
 	for (i = 0; i < j->ntasks; i++)
 		done += commit_of(c, j, i, &a, NULL) == 0;
-	o = json_pack("{s:i, s:s, s:s, s:s, s:s, s:I, s:i, s:i, s:o}", "version", 1,
+	o = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:o}", "version", 1,
 		      "job", j->id, "name", j->name, "cluster", c->a->cfg.cluster,
-		      "state", "revoked", "cap_id", (json_int_t)j->cap_id,
+		      "state", "revoked", "cap_id", cap,
 		      "tasks_total", j->ntasks, "tasks_committed", done,
 		      "input_hash", hexj(j->input));
 	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(o);
 	cluster_key(c, key, sizeof(key), "jobs/%s/result", j->id);
 	if (s && etcd_create(c->etcd, key, s, strlen(s), 0) == 0)
-		log_info("job %s revoked (capability %llu)", j->id,
-			 (unsigned long long)j->cap_id);
+		log_info("job %s revoked (capability %s)", j->id, cap);
 	free(s);
 	cluster_key(c, key, sizeof(key), "active/%s", j->id);
 	etcd_delete(c->etcd, key);
@@ -422,12 +426,13 @@ static int attest_result(struct cluster *c, struct job *j, unsigned int ti,
 			 struct exec_result *res, struct attest *a)
 {
 	const struct task_spec *t = &j->tasks[ti];
-	char key[256], *b64;
+	char key[256], cap[2 * HASH_LEN + 1], *b64;
 
 	c->tasks_run++;
+	hex_encode(t->cap_id, HASH_LEN, cap);
 	if (res->status == 5)	/* SYNAPSE_STATUS_REVOKED */
-		log_warn("job %s task %s: ended revoked (capability %llu)",
-			 j->id, t->id, (unsigned long long)t->cap_id);
+		log_warn("job %s task %s: ended revoked (capability %s)",
+			 j->id, t->id, cap);
 	memset(a, 0, sizeof(*a));
 	a->kind = ATT_TASK;
 	strcpy(a->node, c->a->cfg.node_id);
@@ -668,7 +673,7 @@ static void member_work(struct cluster *c, struct job *j, const struct plan *p)
 			continue;
 		strcpy(c->run_job, j->id);
 		strcpy(c->run_task, j->tasks[i].id);
-		c->run_cap = j->cap_id;
+		memcpy(c->run_cap, j->cap_id, HASH_LEN);
 		if (advance_run(c, j))
 			return;
 	}
@@ -801,10 +806,10 @@ static json_t *build_result(struct cluster *c, struct job *j, const struct plan 
 		goto out;
 	merkle_root((const uint8_t (*)[HASH_LEN])tr, j->ntasks, tr[0]);
 	merkle_root((const uint8_t (*)[HASH_LEN])out, j->ntasks, out[0]);
-	res = json_pack("{s:i, s:s, s:s, s:s, s:i, s:I, s:I, s:I, s:s, s:o, s:o, s:o, s:o, s:O, s:O}",
+	res = json_pack("{s:i, s:s, s:s, s:s, s:i, s:o, s:I, s:I, s:s, s:o, s:o, s:o, s:o, s:O, s:O}",
 			"version", 1, "job", j->id, "name", j->name,
 			"cluster", c->a->cfg.cluster, "replicas", j->r,
-			"cap_id", (json_int_t)j->cap_id, "fuel", (json_int_t)j->fuel,
+			"cap_id", hexj(j->cap_id), "fuel", (json_int_t)j->fuel,
 			"epoch", (json_int_t)fp->epoch,
 			"state", revoked ? "revoked" : "committed",
 			"input_hash", hexj(j->input), "plan_hash", hexj(fph),
@@ -943,9 +948,8 @@ void jobs_tick(struct cluster *c)
 			found |= !strcmp(kvs[i].key + plen, c->run_job);
 		/* the job ended (committed or revoked) while our task ran */
 		if (!found && cap_revoked(c->run_cap, c))
-			log_warn("job %s task %s: ended revoked (capability %llu, job revoked)",
-				 c->run_job, c->run_task,
-				 (unsigned long long)c->run_cap);
+			log_warn("job %s task %s: ended revoked (job revoked)",
+				 c->run_job, c->run_task);
 		if (!found)
 			drop_run(c);
 	}

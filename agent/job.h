@@ -27,7 +27,8 @@ struct job {
 	char id[JOB_ID_LEN + 1];
 	char name[JOB_NAME_MAX + 1];
 	uint32_t r;
-	uint64_t cap_id, fuel;
+	uint8_t cap_id[HASH_LEN];	/* all zero: no capability */
+	uint64_t fuel;
 	unsigned int ntasks;
 	struct task_spec *tasks;	/* sorted by id */
 	const char **task_ids;

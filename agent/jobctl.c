@@ -300,16 +300,17 @@ static json_t *cmd_cluster(struct cluster *c)
 /* Revocation is cluster-wide: every agent's engine sees it at its next check. */
 static json_t *cmd_revoke(struct cluster *c, json_t *req)
 {
-	json_t *cap = json_object_get(req, "cap_id");
+	const char *cap = json_string_value(json_object_get(req, "cap_id"));
+	uint8_t id[HASH_LEN];
 	char key[256], val[32];
 
-	if (!json_is_integer(cap) || json_integer_value(cap) <= 0)
-		return fail("%s", "needs \"cap_id\": a positive integer");
-	cluster_key(c, key, sizeof(key), "revoked/%lld", (long long)json_integer_value(cap));
+	if (hex_decode(cap, id, HASH_LEN) || cap_id_none(id))
+		return fail("%s", "needs \"cap_id\": a capability id (64 lowercase hex digits, not all zero)");
+	cluster_key(c, key, sizeof(key), "revoked/%s", cap);
 	snprintf(val, sizeof(val), "%llu", (unsigned long long)now_realtime_ms());
 	if (etcd_put(c->etcd, key, val, strlen(val), 0))
 		return fail("%s", "etcd unavailable");
-	return json_pack("{s:b, s:O}", "ok", 1, "cap_id", cap);
+	return json_pack("{s:b, s:s}", "ok", 1, "cap_id", cap);
 }
 
 json_t *cluster_control(struct agent *a, const char *cmd, json_t *req)

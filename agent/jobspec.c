@@ -61,7 +61,8 @@ bool task_id_valid(const char *id)
 	return true;
 }
 
-void job_input_hash(const char *name, uint32_t replicas, uint64_t cap_id,
+void job_input_hash(const char *name, uint32_t replicas,
+		    const uint8_t cap_id[HASH_LEN],
 		    unsigned int ntasks, const char *const *task_ids,
 		    const uint8_t (*task_input)[HASH_LEN], uint8_t out[HASH_LEN])
 {
@@ -74,7 +75,7 @@ void job_input_hash(const char *name, uint32_t replicas, uint64_t cap_id,
 	}
 	h_str(&h, name);
 	h_u32(&h, replicas);
-	h_u64(&h, cap_id);
+	h_raw(&h, cap_id, HASH_LEN);
 	h_u32(&h, ntasks);
 	for (i = 0; i < ntasks; i++) {
 		h_str(&h, task_ids[i]);

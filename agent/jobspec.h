@@ -40,7 +40,8 @@ void h_final(struct hctx *h, uint8_t out[HASH_LEN]);
 
 bool task_id_valid(const char *id);
 /* Tasks must be sorted by id (strcmp). */
-void job_input_hash(const char *name, uint32_t replicas, uint64_t cap_id,
+void job_input_hash(const char *name, uint32_t replicas,
+		    const uint8_t cap_id[HASH_LEN],
 		    unsigned int ntasks, const char *const *task_ids,
 		    const uint8_t (*task_input)[HASH_LEN], uint8_t out[HASH_LEN]);
 void merkle_root(const uint8_t (*leaves)[HASH_LEN], unsigned int n,

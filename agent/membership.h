@@ -59,7 +59,7 @@ struct cluster {
 	struct exec_run *run;		/* our one task in progress, run in slices */
 	char run_job[33];
 	char run_task[64];
-	uint64_t run_cap;	/* capability the running task is under */
+	uint8_t run_cap[32];	/* capability the running task is under */
 	char last_job[33], last_task[64];
 	size_t job_rr;			/* round-robin start in active/ */	/* last attested, see advance_run() */
 	uint64_t epoch;

@@ -84,14 +84,11 @@ struct synapse_tnet *synapse_tnet(struct net *net)
 	return net_generic(net, synapse_tnet_id);
 }
 
-/*
- * The engine takes a 64-bit capability id for now; the uapi carries the
- * 32-byte id. This is the only place that maps one onto the other.
- */
+/* The engine hashes the whole 32-byte id into the task input hash. */
 void synapse_task_params_set_cap(struct svm_task_params *p,
 				 const u8 cap_id[SYNAPSE_HASH_LEN])
 {
-	p->cap_id = get_unaligned_le64(cap_id);
+	memcpy(p->cap_id, cap_id, sizeof(p->cap_id));
 }
 
 static int task_cap_check(void *ctx, struct svm_task *vm, int where, int32_t op)

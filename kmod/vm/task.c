@@ -48,7 +48,7 @@ int svm_task_input_hash(const uint8_t module_id[SVM_SHA256_LEN],
 	svm_hash_u32(&h, p->lim.max_frames);
 	svm_hash_u32(&h, p->lim.max_output);
 	svm_hash_u64(&h, p->lim.checkpoint_every);
-	svm_hash_u64(&h, p->cap_id);
+	svm_hash_raw(&h, p->cap_id, SVM_SHA256_LEN);
 	svm_hash_u32(&h, p->nargs);
 	for (i = 0; i < p->nargs && i < SVM_MAX_ARGS; i++) {
 		svm_hash_u32(&h, p->arg_types[i]);

@@ -56,7 +56,7 @@ struct svm_task_params {
 	const char *entry;		/* exported function, default "run" */
 	const uint8_t *input;
 	size_t input_len;
-	uint64_t cap_id;
+	uint8_t cap_id[SVM_SHA256_LEN];	/* all zero: no capability */
 	struct svm_task_limits lim;
 	bool meter;			/* fuel, trace and checkpoints */
 	uint32_t nargs;

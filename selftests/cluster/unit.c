@@ -103,18 +103,22 @@ TEST(merkle_root_shape)
 TEST(job_input_hash_binds_every_field)
 {
 	static const char *const ids[] = { "a", "b" };
-	uint8_t ti[2][HASH_LEN], h[5][HASH_LEN];
+	uint8_t ti[2][HASH_LEN], h[6][HASH_LEN], cap[HASH_LEN] = { 0 };
+	uint8_t cap_last[HASH_LEN] = { 0 }, cap_first[HASH_LEN] = { 0 };
 	int i, k;
 
+	cap_last[HASH_LEN - 1] = 1;	/* the whole 32-byte id is bound */
+	cap_first[0] = 1;
 	memset(ti, 7, sizeof(ti));
-	job_input_hash("x", 3, 0, 2, ids, (const uint8_t (*)[HASH_LEN])ti, h[0]);
-	job_input_hash("y", 3, 0, 2, ids, (const uint8_t (*)[HASH_LEN])ti, h[1]);
-	job_input_hash("x", 2, 0, 2, ids, (const uint8_t (*)[HASH_LEN])ti, h[2]);
-	job_input_hash("x", 3, 1, 2, ids, (const uint8_t (*)[HASH_LEN])ti, h[3]);
+	job_input_hash("x", 3, cap, 2, ids, (const uint8_t (*)[HASH_LEN])ti, h[0]);
+	job_input_hash("y", 3, cap, 2, ids, (const uint8_t (*)[HASH_LEN])ti, h[1]);
+	job_input_hash("x", 2, cap, 2, ids, (const uint8_t (*)[HASH_LEN])ti, h[2]);
+	job_input_hash("x", 3, cap_last, 2, ids, (const uint8_t (*)[HASH_LEN])ti, h[3]);
+	job_input_hash("x", 3, cap_first, 2, ids, (const uint8_t (*)[HASH_LEN])ti, h[4]);
 	ti[1][0] ^= 1;
-	job_input_hash("x", 3, 0, 2, ids, (const uint8_t (*)[HASH_LEN])ti, h[4]);
-	for (i = 0; i < 5; i++)
-		for (k = i + 1; k < 5; k++)
+	job_input_hash("x", 3, cap, 2, ids, (const uint8_t (*)[HASH_LEN])ti, h[5]);
+	for (i = 0; i < 6; i++)
+		for (k = i + 1; k < 6; k++)
 			EXPECT_NE(0, memcmp(h[i], h[k], HASH_LEN));
 }
 

@@ -535,7 +535,8 @@ TEST(input_and_output_hash_layout)
 	params(&p, "run");
 	p.input = (const uint8_t *)"abc";
 	p.input_len = 3;
-	p.cap_id = 0x1122334455667788ull;
+	for (u32 = 0; u32 < sizeof(p.cap_id); u32++)
+		p.cap_id[u32] = 0xa0 + u32;
 	t = svm_task_create(m, &p, NULL, &err);
 	ASSERT_NE(NULL, t);
 	ASSERT_EQ(SVM_RUN_DONE, svm_task_run(t, 0));
@@ -552,7 +553,7 @@ TEST(input_and_output_hash_layout)
 	u32 = p.lim.max_frames; SHA256_Update(&c, &u32, 4);
 	u32 = p.lim.max_output; SHA256_Update(&c, &u32, 4);
 	u64 = p.lim.checkpoint_every; SHA256_Update(&c, &u64, 8);
-	u64 = p.cap_id; SHA256_Update(&c, &u64, 8);
+	SHA256_Update(&c, p.cap_id, 32);	/* raw 32 bytes */
 	u32 = 0; SHA256_Update(&c, &u32, 4);
 	SHA256_Final(want, &c);
 	EXPECT_EQ(0, memcmp(want, t->input_hash, 32));
@@ -597,6 +598,7 @@ TEST(hash_vectors_empty_module)
 	struct svm_module *m;
 	struct svm_task *t;
 	uint8_t want[32], zero[32] = {};
+	unsigned int i;
 
 	m = svm_module_load(mod, sizeof(mod), &cfg, &err);
 	ASSERT_NE(NULL, m);
@@ -606,12 +608,12 @@ TEST(hash_vectors_empty_module)
 	t = svm_task_create(m, &p, NULL, &err);
 	ASSERT_NE(NULL, t);
 	ASSERT_EQ(SVM_RUN_DONE, svm_task_run(t, 0));
-	unhex("48d5aef0bbf2aee18875314c8e159c0a8b990fea287f1550eb761682da9323bb", want);
+	unhex("1db7fcf56df802b21c8ced6cd45dc3bc94187e56e4ee6db05d80ec5d7c7d48ac", want);
 	EXPECT_EQ(0, memcmp(want, t->input_hash, 32));
 	unhex("deeb7ac6dc1dc3405c1d6828353b7da75d65d949fb58c9a957454c3ff4c442b1", want);
 	ASSERT_EQ(1, t->ndigests);
 	EXPECT_EQ(0, memcmp(want, t->digests[0], 32));
-	unhex("086925b442abc546d83e9262c8aba23b70f19fc6df9e9f43c99ff734f35076d9", want);
+	unhex("e45a010afc00eee6497d2d59baf548116c1fd6cbfdd7cc4cf0e1384c14294023", want);
 	EXPECT_EQ(0, memcmp(want, t->trace_hash, 32));
 	unhex("2ac67ba68f56b2f2c3d9b4e6b91e21842b2955e220e0412f8032aa3177d4ee15", want);
 	EXPECT_EQ(0, memcmp(want, t->output_hash, 32));
@@ -622,7 +624,15 @@ TEST(hash_vectors_empty_module)
 	p.input = (const uint8_t *)"abc";
 	p.input_len = 3;
 	ASSERT_EQ(0, svm_task_input_hash(zero, &p, want));
-	unhex("38976558a98061f0ec1807d5b98c5f39bd680c53a68a9007d8813ca613ee7729", zero);
+	unhex("b3616a241c15c5db5fe1e1ad0265b2ccc321a6dd37ea36d44a1bc0b70f076e6d", zero);
+	EXPECT_EQ(0, memcmp(want, zero, 32));
+
+	/* the same with capability id 00 01 .. 1f: all 32 bytes are bound */
+	memset(zero, 0, sizeof(zero));
+	for (i = 0; i < sizeof(p.cap_id); i++)
+		p.cap_id[i] = i;
+	ASSERT_EQ(0, svm_task_input_hash(zero, &p, want));
+	unhex("886ca49c97f7333fd1ab237d7c3d6a77c6ddb38ffaf618118f9acfc503936251", zero);
 	EXPECT_EQ(0, memcmp(want, zero, 32));
 	svm_module_free(m);
 }

@@ -8,9 +8,9 @@
  * before the first instruction when the capability is revoked, and OK
  * (the callback changing nothing) when it is not.
  *
- * The engine's task parameters carry the first 8 bytes of the capability
- * id (little endian; kmod/tasks.c): ids here start with 8 zero bytes so
- * the userspace run's default parameters equal the kernel's.
+ * Both engines bind the whole 32-byte capability id into the task input
+ * hash: the ids here differ from each other in every byte, so a build that
+ * dropped or truncated any part of the id would disagree on the hashes.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -118,6 +118,7 @@ static int user_run(struct cap_cb *cb, struct run *r)
 	svm_task_default_limits(&p.lim);
 	p.meter = true;
 	p.entry = "run";
+	memcpy(p.cap_id, cb->id, sizeof(p.cap_id));
 	t = svm_task_create(m, &p, &host, &err);
 	if (!t) {
 		svm_module_free(m);
@@ -146,10 +147,8 @@ FIXTURE_SETUP(engines)
 
 	if (access(HELLO_WASM, R_OK) || access(SYNCTL, X_OK))
 		SKIP(return, "%s or %s not built", HELLO_WASM, SYNCTL);
-	memset(self->revoked, 0, sizeof(self->revoked));
-	memset(self->revoked + 8, 0xe1, SYNAPSE_CAP_ID_LEN - 8);
-	memset(self->allowed, 0, sizeof(self->allowed));
-	memset(self->allowed + 8, 0xe2, SYNAPSE_CAP_ID_LEN - 8);
+	memset(self->revoked, 0xe1, sizeof(self->revoked));
+	memset(self->allowed, 0xe2, sizeof(self->allowed));
 	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL) && errno != EBUSY)
 		TH_LOG("mount bpffs: %s (may be mounted already)", strerror(errno));
 	ASSERT_EQ(0, synapse_bpf_setup(PIN_DIR, &reused));

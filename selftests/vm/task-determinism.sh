@@ -27,6 +27,9 @@ check example/loop-fuel build/examples/loop.wasm --fuel 3000000
 check example/trap build/examples/trap.wasm
 check example/abort build/examples/abort.wasm
 check example/capcheck build/examples/capcheck.wasm
+# a capability id differing in every byte: both bind all 32 bytes
+check example/capcheck-cap-id build/examples/capcheck.wasm \
+	--cap 0123456789abcdeffedcba98765432100f1e2d3c4b5a69788796a5b4c3d2e1f0
 check example/sha256-cp build/examples/sha256.wasm --input "$tmp/mid.txt" --checkpoint-every 5000 --keep 4
 
 # benchmark workloads, cut off by fuel part-way (fuel exhaustion must land

@@ -305,8 +305,16 @@ static int do_query(const char *what, int argc, char *argv[])
 		job = argv[optind];
 	}
 	if (!strcmp(what, "revoke")) {
-		if (call(json_pack("{s:s, s:I}", "cmd", "job_revoke", "cap_id",
-				   (json_int_t)strtoll(job, NULL, 0)), &rep))
+		uint64_t v = strtoull(job, NULL, 0);
+		uint8_t id[HASH_LEN] = { 0 };
+		char hex[2 * HASH_LEN + 1];
+
+		/* a 64-hex id as it is; a number as its little-endian bytes */
+		if (hex_decode(job, id, HASH_LEN))
+			for (c = 0; c < 8; c++)
+				id[c] = (uint8_t)(v >> (8 * c));
+		hex_encode(id, HASH_LEN, hex);
+		if (call(json_pack("{s:s, s:s}", "cmd", "job_revoke", "cap_id", hex), &rep))
 			return SYNCTL_EXIT_FAIL;
 		json_decref(rep);
 		return SYNCTL_EXIT_OK;
@@ -415,7 +423,7 @@ static int verify_result(struct vctx *v, json_t *res)
 	uint8_t (*ti)[HASH_LEN] = calloc(nt + 1, HASH_LEN);
 	uint8_t (*tr)[HASH_LEN] = calloc(nt + 1, HASH_LEN);
 	uint8_t (*out)[HASH_LEN] = calloc(nt + 1, HASH_LEN);
-	uint8_t input[HASH_LEN], h[HASH_LEN], want[HASH_LEN];
+	uint8_t input[HASH_LEN], h[HASH_LEN], want[HASH_LEN], cap[HASH_LEN];
 	const char *ekey;
 	json_t *e, *t;
 	size_t k;
@@ -436,8 +444,12 @@ static int verify_result(struct vctx *v, json_t *res)
 			goto out;
 		}
 	}
+	if (hex_decode(json_string_value(json_object_get(res, "cap_id")), cap, HASH_LEN)) {
+		verr(v, "result has no capability id", NULL);
+		goto out;
+	}
 	job_input_hash(json_string_value(json_object_get(res, "name")) ?: "", r,
-		       json_integer_value(json_object_get(res, "cap_id")), nt, ids,
+		       cap, nt, ids,
 		       (const uint8_t (*)[HASH_LEN])ti, h);
 	if (memcmp(h, input, HASH_LEN))
 		verr(v, "input hash does not match the tasks", NULL);

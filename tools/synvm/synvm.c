@@ -141,12 +141,26 @@ static int parse_arg(struct svm_task_params *p, const char *s)
 	return 0;
 }
 
+/* Exactly 64 hex digits: the 32-byte capability id (Documentation/capabilities.md). */
+static int parse_cap_id(const char *s, uint8_t id[SVM_SHA256_LEN])
+{
+	unsigned int i;
+
+	if (strlen(s) != 2 * SVM_SHA256_LEN ||
+	    strspn(s, "0123456789abcdefABCDEF") != 2 * SVM_SHA256_LEN)
+		return -1;
+	for (i = 0; i < SVM_SHA256_LEN; i++)
+		if (sscanf(s + 2 * i, "%2hhx", &id[i]) != 1)
+			return -1;
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: synvm run MODULE.wasm [--entry NAME] [--input FILE] [--fuel N]\n"
 		"             [--checkpoint-every N] [--keep K] [--arg i32:V|i64:V]...\n"
-		"             [--slice N] [--replay-check] [--no-meter] [-j]\n"
+		"             [--slice N] [--replay-check] [--no-meter] [--cap-id HEX64] [-j]\n"
 		"       synvm validate MODULE.wasm [-j]\n");
 }
 
@@ -374,6 +388,8 @@ static int parse_run(struct opts *o, int argc, char **argv)
 		{ "replay-check", no_argument, NULL, 'r' },
 		{ "no-meter", no_argument, NULL, 'n' },
 		{ "max-pages", required_argument, NULL, 'm' },
+		{ "cap-id", required_argument, NULL, 'C' },
+		{ "cap", required_argument, NULL, 'C' },	/* synctl task start's name */
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t v;
@@ -425,6 +441,12 @@ static int parse_run(struct opts *o, int argc, char **argv)
 			break;
 		case 'n':
 			o->p.meter = false;
+			break;
+		case 'C':
+			if (parse_cap_id(optarg, o->p.cap_id)) {
+				fprintf(stderr, "synvm: --cap-id wants 64 hex digits\n");
+				return -1;
+			}
 			break;
 		default:
 			return -1;
