@@ -6,6 +6,7 @@
  * exact counts, and the body must re-encode to the very same bytes, so one
  * capability has one encoding and therefore one id.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,7 @@ int captoken_encode(const struct captoken *t, uint8_t **body, size_t *len)
 	    canon_put_uint(map, 1, CAPTOKEN_VERSION) ||
 	    canon_put_text(map, 2, t->cluster) ||
 	    canon_put_text(map, 3, t->subject) ||
-	    canon_put_uint(map, 4, t->job_id) ||
+	    canon_put_text(map, 4, t->job) ||
 	    canon_put_uint(map, 5, t->fuel_max) ||
 	    canon_put_uint(map, 6, t->memory_pages_max) ||
 	    canon_put_uint(map, 7, t->not_before) ||
@@ -49,13 +50,13 @@ void captoken_id(const uint8_t *body, size_t len, uint8_t id[CAPTOKEN_ID_LEN])
 	SHA256(body, len, id);
 }
 
-static int rd_str(struct canon_rd *rd, uint64_t key, char *out)
+static int rd_str(struct canon_rd *rd, uint64_t key, char *out, bool empty_ok)
 {
 	const char *p;
 	size_t n;
 
-	if (canon_rd_key(rd, key) || canon_rd_text(rd, &p, &n) || n == 0 ||
-	    n >= CAPTOKEN_STR_MAX || memchr(p, 0, n))
+	if (canon_rd_key(rd, key) || canon_rd_text(rd, &p, &n) ||
+	    (n == 0 && !empty_ok) || n >= CAPTOKEN_STR_MAX || memchr(p, 0, n))
 		return -1;
 	memcpy(out, p, n);
 	out[n] = 0;
@@ -76,8 +77,8 @@ static int decode_body(const uint8_t *body, size_t len, struct captoken *t)
 	    n != strlen(CAPTOKEN_TAG) || memcmp(p, CAPTOKEN_TAG, n) ||
 	    canon_rd_key(&rd, 1) || canon_rd_uint(&rd, &v) ||
 	    v != CAPTOKEN_VERSION ||
-	    rd_str(&rd, 2, t->cluster) || rd_str(&rd, 3, t->subject) ||
-	    canon_rd_key(&rd, 4) || canon_rd_uint(&rd, &t->job_id) ||
+	    rd_str(&rd, 2, t->cluster, false) ||
+	    rd_str(&rd, 3, t->subject, false) || rd_str(&rd, 4, t->job, true) ||
 	    canon_rd_key(&rd, 5) || canon_rd_uint(&rd, &t->fuel_max) ||
 	    canon_rd_key(&rd, 6) || canon_rd_uint(&rd, &t->memory_pages_max) ||
 	    canon_rd_key(&rd, 7) || canon_rd_uint(&rd, &t->not_before) ||

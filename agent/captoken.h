@@ -13,8 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CAPTOKEN_TAG		"synapse/cap/v1"
-#define CAPTOKEN_VERSION	1
+#define CAPTOKEN_TAG		"synapse/cap/v2"
+#define CAPTOKEN_VERSION	2
 #define CAPTOKEN_ID_LEN		32
 #define CAPTOKEN_NONCE_LEN	16
 #define CAPTOKEN_STR_MAX	128
@@ -23,7 +23,7 @@
 struct captoken {
 	char cluster[CAPTOKEN_STR_MAX];	/* the issuing CA's cluster */
 	char subject[CAPTOKEN_STR_MAX];	/* who submits under it */
-	uint64_t job_id;		/* 0: any job of the subject */
+	char job[CAPTOKEN_STR_MAX];	/* job name; "": any job of the subject */
 	uint64_t fuel_max;		/* per task; 0: no ceiling */
 	uint64_t memory_pages_max;	/* 64 KiB pages per task; 0: none */
 	uint64_t not_before;		/* seconds since the epoch */

@@ -62,6 +62,18 @@ static void params_of(const struct task_spec *t, struct svm_task_params *p)
 	svm_task_default_limits(&p->lim);
 	if (t->fuel)
 		p->lim.fuel = t->fuel;
+	if (t->memory)
+		p->lim.max_pages = t->memory;
+}
+
+void executor_limits(uint64_t fuel, uint32_t memory, uint64_t *task_fuel,
+		     uint64_t *task_pages)
+{
+	struct svm_task_limits lim;
+
+	svm_task_default_limits(&lim);
+	*task_fuel = fuel ? fuel : lim.fuel;
+	*task_pages = memory ? memory : lim.max_pages;
 }
 
 int executor_input_hash(struct task_spec *t)

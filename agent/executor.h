@@ -22,6 +22,7 @@ struct task_spec {
 	uint8_t *input;
 	size_t input_len;
 	uint64_t fuel;
+	uint32_t memory;		/* max_pages; 0: the default */
 	uint8_t cap_id[HASH_LEN];	/* capability id; all zero: none */
 	uint8_t input_hash[HASH_LEN];	/* filled by executor_input_hash() */
 };
@@ -46,6 +47,10 @@ void executor_set_revoked(int (*fn)(const uint8_t cap_id[HASH_LEN], void *arg),
 /* True for the all-zero id: the task runs under no capability. */
 bool cap_id_none(const uint8_t cap_id[HASH_LEN]);
 int executor_init(const char *engine, char *err, size_t errlen);
+#define EXEC_MAX_PAGES	65536u	/* 64 KiB pages: Wasm's own bound */
+/* The limits a task of a job with this fuel and memory (0: default) gets. */
+void executor_limits(uint64_t fuel, uint32_t memory, uint64_t *task_fuel,
+		     uint64_t *task_pages);
 const char *executor_engine(void);
 int executor_input_hash(struct task_spec *t);
 /*

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/event.h>
 #include <openssl/evp.h>
@@ -17,6 +18,7 @@
 #include "agent/fault.h"
 #include "agent/job.h"
 #include "agent/membership.h"
+#include "agent/revocation.h"
 #include "agent/synapsed.h"
 
 static X509 *ca_cert;
@@ -37,6 +39,7 @@ void job_free(struct job *j)
 		free(j->tasks[i].input);
 	free(j->tasks);
 	free(j->task_ids);
+	free(j->token_bytes);
 	etcd_kvs_free(j->kvs, j->nkv);
 	memset(j, 0, sizeof(*j));
 }
@@ -71,9 +74,74 @@ static int parse_task(json_t *o, struct job *j, struct task_spec *t,
 		return -1;
 	}
 	t->fuel = j->fuel;
+	t->memory = j->memory;
 	memcpy(t->cap_id, j->cap_id, HASH_LEN);
 	if (executor_input_hash(t)) {
 		snprintf(err, errlen, "task %s: cannot hash the task input", id);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * "cap": the token, base64. Only parsed here (canonical form, its id): the
+ * signature and constraints are job_cap_check()'s, at acceptance.
+ */
+static int parse_cap(json_t *spec, struct job *j, char *err, size_t errlen)
+{
+	json_t *cap = json_object_get(spec, "cap");
+
+	if (!cap)
+		return 0;	/* no token: the all-zero capability id */
+	if (!json_is_string(cap)) {
+		snprintf(err, errlen, "cap must be a capability token in base64");
+		return -1;
+	}
+	j->token_bytes = b64_decode(json_string_value(cap), &j->token_len);
+	if (!j->token_bytes ||
+	    captoken_parse(j->token_bytes, j->token_len, &j->token, j->cap_id)) {
+		snprintf(err, errlen, "cap is not a capability token (synctl cap issue)");
+		return -1;
+	}
+	j->has_token = true;
+	return 0;
+}
+
+int job_cap_check(const struct job *j, const char *ca, bool require_cap,
+		  uint64_t now, char *err, size_t errlen)
+{
+	uint8_t id[CAPTOKEN_ID_LEN];
+	uint64_t fuel, mem;
+	struct captoken t;
+	char why[256];
+	int r;
+
+	if (!j->has_token) {
+		if (!require_cap)
+			return 0;
+		snprintf(err, errlen, "no capability token: this cluster requires one (synctl job submit --cap)");
+		return -1;
+	}
+	executor_limits(j->fuel, j->memory, &fuel, &mem);
+	r = captoken_verify(ca, j->token_bytes, j->token_len, now, &t, id,
+			    why, sizeof(why));
+	if (r) {
+		snprintf(err, errlen, "capability token refused: %s", why);
+		return -1;
+	}
+	if (t.job[0] && strcmp(t.job, j->name)) {
+		snprintf(err, errlen, "capability token is for job '%s', not '%s'",
+			 t.job, j->name);
+		return -1;
+	}
+	if (t.fuel_max && fuel > t.fuel_max) {
+		snprintf(err, errlen, "job fuel %llu per task exceeds the token's ceiling %llu",
+			 (unsigned long long)fuel, (unsigned long long)t.fuel_max);
+		return -1;
+	}
+	if (t.memory_pages_max && mem > t.memory_pages_max) {
+		snprintf(err, errlen, "job memory %llu pages per task exceeds the token's ceiling %llu",
+			 (unsigned long long)mem, (unsigned long long)t.memory_pages_max);
 		return -1;
 	}
 	return 0;
@@ -85,7 +153,7 @@ int job_parse_spec(json_t *spec, struct job *j, char *err, size_t errlen)
 	const char *name = json_string_value(json_object_get(spec, "name"));
 	json_int_t r = json_integer_value(json_object_get(spec, "replicas"));
 	uint8_t (*hashes)[HASH_LEN];
-	uint64_t cap;
+	json_int_t mem;
 	size_t i;
 
 	if (!name)
@@ -100,10 +168,15 @@ int job_parse_spec(json_t *spec, struct job *j, char *err, size_t errlen)
 		return -1;
 	}
 	j->r = r;
-	cap = json_integer_value(json_object_get(spec, "cap_id"));
-	for (i = 0; i < 8; i++)
-		j->cap_id[i] = (uint8_t)(cap >> (8 * i));
+	if (parse_cap(spec, j, err, errlen))
+		return -1;
 	j->fuel = json_integer_value(json_object_get(spec, "fuel"));
+	mem = json_integer_value(json_object_get(spec, "memory"));
+	if (mem < 0 || mem > EXEC_MAX_PAGES) {
+		snprintf(err, errlen, "memory must be 0..%u pages of 64 KiB", EXEC_MAX_PAGES);
+		return -1;
+	}
+	j->memory = mem;
 	j->ntasks = json_array_size(tasks);
 	if (!j->ntasks || j->ntasks > JOB_MAX_TASKS) {
 		snprintf(err, errlen, "a job has 1..%d tasks", JOB_MAX_TASKS);
@@ -350,22 +423,43 @@ static int commit_of(struct cluster *c, struct job *j, unsigned int ti,
 
 /* ---- capability revocation (revoked/<cap id> in etcd) ---- */
 
+/*
+ * The mirrored set (revocation.c): etcd's revoked/ as of this tick, and
+ * this host's pinned BPF map. Also the embedded engine's cap_check.
+ */
 static int cap_revoked(const uint8_t cap_id[HASH_LEN], void *arg)
 {
-	char key[256], hex[2 * HASH_LEN + 1];
-	struct cluster *c = arg;
-	struct etcd_kv kv;
-	int r;
+	return revocation_revoked(cap_id);
+}
 
-	if (cap_id_none(cap_id))
-		return 0;
-	hex_encode(cap_id, HASH_LEN, hex);
-	cluster_key(c, key, sizeof(key), "revoked/%s", hex);
-	r = etcd_get(c->etcd, key, &kv);
-	if (r == 0)
-		etcd_kv_clear(&kv);
-	/* etcd unreachable: we are about to be fenced anyway; keep running */
-	return r == 0;
+/* ---- capability token checks (job_cap_check), one verdict per job ---- */
+
+#define CAPCACHE_SIZE	64
+
+static struct cap_verdict {
+	char job[JOB_ID_LEN + 1];
+	int r;
+	char reason[256];
+} capcache[CAPCACHE_SIZE];
+
+/*
+ * 0 when job j may be accepted and run here. Taken when this agent first
+ * meets the job and kept (a bounded cache: an evicted verdict is taken
+ * again, so a token must stay valid while its job is being accepted).
+ */
+static int cap_verdict(struct cluster *c, const struct job *j, const char **reason)
+{
+	struct cap_verdict *v = &capcache[(j->input[0] | j->input[1] << 8) % CAPCACHE_SIZE];
+
+	if (strcmp(v->job, j->id)) {
+		strcpy(v->job, j->id);
+		v->r = job_cap_check(j, c->a->cfg.ca, c->require_cap,
+				     (uint64_t)time(NULL), v->reason, sizeof(v->reason));
+		if (v->r)
+			log_warn("job %s: refused: %s", j->id, v->reason);
+	}
+	*reason = v->reason;
+	return v->r;
 }
 
 /* The job's capability was revoked: it ends revoked, with what committed. */
@@ -389,6 +483,27 @@ static void finish_revoked(struct cluster *c, struct job *j)
 	cluster_key(c, key, sizeof(key), "jobs/%s/result", j->id);
 	if (s && etcd_create(c->etcd, key, s, strlen(s), 0) == 0)
 		log_info("job %s revoked (capability %s)", j->id, cap);
+	free(s);
+	cluster_key(c, key, sizeof(key), "active/%s", j->id);
+	etcd_delete(c->etcd, key);
+}
+
+/* The token check failed: the job ends refused, with the reason. */
+static void finish_refused(struct cluster *c, struct job *j, const char *reason)
+{
+	char key[256], *s;
+	json_t *o;
+
+	o = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:o, s:i, s:i, s:o}", "version", 1,
+		      "job", j->id, "name", j->name, "cluster", c->a->cfg.cluster,
+		      "state", "refused", "reason", reason, "cap_id", hexj(j->cap_id),
+		      "tasks_total", j->ntasks, "tasks_committed", 0,
+		      "input_hash", hexj(j->input));
+	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	cluster_key(c, key, sizeof(key), "jobs/%s/result", j->id);
+	if (s && etcd_create(c->etcd, key, s, strlen(s), 0) == 0)
+		log_info("job %s refused: %s", j->id, reason);
 	free(s);
 	cluster_key(c, key, sizeof(key), "active/%s", j->id);
 	etcd_delete(c->etcd, key);
@@ -815,6 +930,14 @@ static json_t *build_result(struct cluster *c, struct job *j, const struct plan 
 			"input_hash", hexj(j->input), "plan_hash", hexj(fph),
 			"execution_hash", hexj(tr[0]), "output_hash", hexj(out[0]),
 			"tasks", tasks, "epochs", epochs);
+	/* the token itself, so that synctl job verify checks it offline */
+	if (res && j->has_token) {
+		char *b64 = b64_encode(j->token_bytes, j->token_len);
+
+		if (b64)
+			json_object_set_new(res, "cap", json_string(b64));
+		free(b64);
+	}
 out:
 	json_decref(tasks);
 	json_decref(epochs);
@@ -829,10 +952,15 @@ static void coordinate(struct cluster *c, struct job *j)
 	uint8_t ph[HASH_LEN];
 	char key[256], val[32], *s;
 	unsigned int i, done = 0;
+	const char *why;
 	json_t *res;
 
 	if (cap_revoked(j->cap_id, c)) {
 		finish_revoked(c, j);
+		return;
+	}
+	if (cap_verdict(c, j, &why)) {
+		finish_refused(c, j, why);
 		return;
 	}
 	if (!j->have_epoch || j->epoch != c->epoch) {
@@ -884,6 +1012,7 @@ static void job_tick(struct cluster *c, const char *id)
 {
 	struct plan p;
 	uint8_t ph[HASH_LEN];
+	const char *why;
 	struct job j;
 	char key[256];
 
@@ -902,6 +1031,9 @@ static void job_tick(struct cluster *c, const char *id)
 		coordinate(c, &j);
 	if (!j.have_epoch || c->quarantined || c->fenced ||
 	    !member_of(c, c->a->cfg.node_id) || j.epoch != c->epoch)
+		goto out;
+	/* never accept, nor run a task of, a job whose token fails here */
+	if (cap_verdict(c, &j, &why))
 		goto out;
 	if (job_plan(c, &j, j.epoch, &p, ph))
 		goto out;
@@ -963,6 +1095,8 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	struct cluster *c = arg;
 
 	membership_tick(c);
+	if (revocation_sync(c))
+		c->etcd_errors++;
 	c->ran_this_tick = false;
 	c->work_deadline_ns = mono_now_ns() + c->tick_ms * 500000ull;
 	if (!c->fenced && !c->quarantined)
@@ -1023,6 +1157,8 @@ int cluster_start(struct agent *a, const struct cluster_opts *o)
 	tv.tv_usec = (c->tick_ms % 1000) * 1000;
 	if (!c->tick || event_add(c->tick, &tv))
 		goto fail;
+	c->require_cap = o->require_cap;
+	revocation_start(o->bpf_pin_dir);
 	the_cluster_set(c);
 	executor_set_revoked(cap_revoked, c);
 	log_info("cluster: etcd %s, engine %s, faults %s", o->etcd_url,
@@ -1055,6 +1191,7 @@ void cluster_stop(struct agent *a)
 	free(c->cert_pem);
 	free(c);
 	the_cluster_set(NULL);
+	revocation_stop();
 	X509_free(ca_cert);
 	ca_cert = NULL;
 }

@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "agent/attest.h"
+#include "agent/captoken.h"
 #include "agent/etcd.h"
 #include "agent/executor.h"
 #include "agent/scheduler.h"
@@ -29,6 +30,12 @@ struct job {
 	uint32_t r;
 	uint8_t cap_id[HASH_LEN];	/* all zero: no capability */
 	uint64_t fuel;
+	uint32_t memory;		/* max 64 KiB pages per task; 0: default */
+	/* the capability token (spec "cap"), parsed but not yet verified */
+	bool has_token;
+	struct captoken token;
+	uint8_t *token_bytes;
+	size_t token_len;
 	unsigned int ntasks;
 	struct task_spec *tasks;	/* sorted by id */
 	const char **task_ids;
@@ -42,6 +49,15 @@ struct job {
 
 /* Spec JSON (as stored) -> job; computes the task and job input hashes. */
 int job_parse_spec(json_t *spec, struct job *j, char *err, size_t errlen);
+/*
+ * The capability check every agent makes before it accepts a job or starts
+ * one of its tasks (Documentation/cluster.md "Capability tokens"): the
+ * token's CA signature and cluster, its validity at now, the job name and
+ * the fuel and memory ceilings. 0 when the job may run; otherwise the
+ * reason in err. A job without a token passes unless require_cap.
+ */
+int job_cap_check(const struct job *j, const char *ca, bool require_cap,
+		  uint64_t now, char *err, size_t errlen);
 void job_free(struct job *j);
 const char *job_state_name(const struct job *j);
 

@@ -14,6 +14,7 @@
 #include "agent/fault.h"
 #include "agent/job.h"
 #include "agent/membership.h"
+#include "agent/revocation.h"
 #include "agent/synapsed.h"
 
 static json_t *fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -187,10 +188,11 @@ static json_t *cmd_status(struct cluster *c, json_t *req)
 			"attestations", (int)atts);
 	if (res) {
 		static const char *const f[] = { "input_hash", "plan_hash",
-			"execution_hash", "output_hash", "epoch" };
+			"execution_hash", "output_hash", "epoch", "cap_id", "reason" };
 
 		for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-			json_object_set(rep, f[i], json_object_get(res, f[i]));
+			if (json_object_get(res, f[i]))
+				json_object_set(rep, f[i], json_object_get(res, f[i]));
 		json_decref(res);
 	}
 	(void)key;
@@ -283,12 +285,15 @@ static json_t *cmd_cluster(struct cluster *c)
 					    json_loads(kvs[i].val, 0, NULL));
 		etcd_kvs_free(kvs, n);
 	}
-	return json_pack("{s:b, s:s, s:I, s:o, s:b, s:b, s:b, s:o, s:s, s:s, s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
+	return json_pack("{s:b, s:s, s:I, s:o, s:b, s:b, s:b, s:o, s:s, s:s, s:{s:s, s:i, s:b}, s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
 			 "ok", 1, "node_id", c->a->cfg.node_id,
 			 "epoch", (json_int_t)c->epoch, "members", m,
 			 "coordinator", c->coordinator, "fenced", c->fenced,
 			 "quarantined", c->quarantined, "quarantine", q,
 			 "engine", executor_engine(), "fault", fault_name(),
+			 "revocation", "backend", revocation_backend(),
+			 "revoked", (int)revocation_count(),
+			 "require_cap", c->require_cap,
 			 "counters", "tasks_run", (json_int_t)c->tasks_run,
 			 "attestations", (json_int_t)c->attests,
 			 "task_commits", (json_int_t)c->commits,
@@ -297,20 +302,26 @@ static json_t *cmd_cluster(struct cluster *c)
 			 "etcd_errors", (json_int_t)c->etcd_errors);
 }
 
-/* Revocation is cluster-wide: every agent's engine sees it at its next check. */
-static json_t *cmd_revoke(struct cluster *c, json_t *req)
+/*
+ * Revocation is cluster-wide: revoked/<id> in etcd, mirrored by every
+ * agent into its revocation set and pinned BPF map at its next tick
+ * (revocation.c). Unrevoke deletes the key.
+ */
+static json_t *cmd_revoke(struct cluster *c, json_t *req, bool revoke)
 {
 	const char *cap = json_string_value(json_object_get(req, "cap_id"));
 	uint8_t id[HASH_LEN];
 	char key[256], val[32];
+	int r;
 
 	if (hex_decode(cap, id, HASH_LEN) || cap_id_none(id))
 		return fail("%s", "needs \"cap_id\": a capability id (64 lowercase hex digits, not all zero)");
 	cluster_key(c, key, sizeof(key), "revoked/%s", cap);
 	snprintf(val, sizeof(val), "%llu", (unsigned long long)now_realtime_ms());
-	if (etcd_put(c->etcd, key, val, strlen(val), 0))
+	r = revoke ? etcd_put(c->etcd, key, val, strlen(val), 0) : etcd_delete(c->etcd, key);
+	if (r)
 		return fail("%s", "etcd unavailable");
-	return json_pack("{s:b, s:s}", "ok", 1, "cap_id", cap);
+	return json_pack("{s:b, s:s, s:b}", "ok", 1, "cap_id", cap, "revoked", revoke);
 }
 
 json_t *cluster_control(struct agent *a, const char *cmd, json_t *req)
@@ -328,7 +339,9 @@ json_t *cluster_control(struct agent *a, const char *cmd, json_t *req)
 	if (!strcmp(cmd, "job_result"))
 		return cmd_result(c, req);
 	if (!strcmp(cmd, "job_revoke"))
-		return cmd_revoke(c, req);
+		return cmd_revoke(c, req, true);
+	if (!strcmp(cmd, "job_unrevoke"))
+		return cmd_revoke(c, req, false);
 	if (!strcmp(cmd, "job_list"))
 		return cmd_list(c);
 	if (!strcmp(cmd, "cluster"))

@@ -30,6 +30,9 @@ static void usage(FILE *f)
 		"  --etcd URL             join the cluster through etcd (https://...)\n"
 		"  --engine user|kernel|auto  task engine (default auto)\n"
 		"  --lease-ttl SECONDS    membership lease TTL (default 3)\n"
+		"  --require-cap          refuse jobs without a capability token\n"
+		"  --bpf-pin-dir DIR|none revocation map and program (default\n"
+		"                         /sys/fs/bpf/synapse; none: in-process only)\n"
 		"  --enable-faults --fault NAME  fault injection, for tests only\n");
 }
 
@@ -135,6 +138,8 @@ int main(int argc, char *argv[])
 		{ "lease-ttl", required_argument, NULL, 'L' },
 		{ "fault", required_argument, NULL, 'F' },
 		{ "enable-faults", no_argument, NULL, 'X' },
+		{ "require-cap", no_argument, NULL, 'R' },
+		{ "bpf-pin-dir", required_argument, NULL, 'B' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *level_opt = NULL;
@@ -181,6 +186,12 @@ int main(int argc, char *argv[])
 			break;
 		case 'X':
 			copts.enable_faults = true;
+			break;
+		case 'R':
+			copts.require_cap = true;
+			break;
+		case 'B':
+			copts.bpf_pin_dir = optarg;
 			break;
 		default:
 			usage(stderr);

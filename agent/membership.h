@@ -38,6 +38,8 @@ struct cluster_opts {
 	bool enable_faults;
 	int lease_ttl_s;
 	unsigned int tick_ms;
+	const char *bpf_pin_dir;	/* NULL: SYNAPSE_BPF_PIN_DIR; "none" */
+	bool require_cap;		/* refuse jobs without a capability token */
 };
 
 struct cluster {
@@ -54,6 +56,7 @@ struct cluster {
 	bool fenced;			/* cannot prove membership: no work */
 	bool coordinator;
 	bool quarantined;
+	bool require_cap;
 	bool ran_this_tick;		/* work budget of this tick used up */
 	uint64_t work_deadline_ns;
 	struct exec_run *run;		/* our one task in progress, run in slices */

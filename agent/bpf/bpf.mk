@@ -26,6 +26,14 @@ $(CAP_BPF_OUT)/revoke.o: agent/bpf/revoke.c agent/bpf/revoke.h $(CAP_BPF_SKEL)
 
 $(BUILD)/agent/captoken.o: agent/captoken.h
 
+# synapsed mirrors the cluster's revocations into the pinned map and checks
+# tokens: the same objects, before libsynagent.a on its link line (the
+# recipe expands AGENT_D_OBJS and AGENT_D_LIBS when it runs).
+$(SYNAPSED): $(CAP_LIB_OBJS)
+AGENT_D_OBJS	+= $(CAP_LIB_OBJS)
+AGENT_D_LIBS	+= $(CAP_LIBS)
+$(BUILD)/agent/revocation.o: CFLAGS += $(shell pkg-config --cflags libbpf)
+
 # After libsynagent.a on the link line: captoken.o uses its PKI and CBOR.
 SYNCTL_EXTRA_OBJS	+= $(CAP_LIB_OBJS)
 SYNCTL_EXTRA_LIBS	+= $(AGENT_LIB) $(AGENT_LIBS) $(CAP_LIBS)
@@ -49,6 +57,14 @@ run-cap-unit: $(CAP_TEST) $(BUILD)/bin/synctl
 	SYNCTL=$(BUILD)/bin/synctl selftests/cap/cli.sh || rc=1; \
 	exit $$rc
 .PHONY: run-cap-unit
+
+# Suite cap-agent: synapsed's token checks (refusals with their reasons)
+# and its mirror of etcd revocations into a pinned map (a private bpffs in
+# a private mount namespace when run as root), on a one-node cluster.
+CHECK_SUITES	+= cap-agent
+run-cap-agent: $(SYNAPSED) $(BUILD)/bin/synctl examples
+	@selftests/cap/agent.sh
+.PHONY: run-cap-agent
 
 # The in-VM kselftest selftests/kmod/cap.c also drives the pinned maps: an
 # explicit rule (it wins over selftests.mk's pattern rule) adds the loader.

@@ -51,9 +51,9 @@ FIXTURE_SETUP(tok)
 	self->now = (uint64_t)time(NULL);
 	memset(&self->t, 0, sizeof(self->t));
 	strcpy(self->t.subject, "alice");
-	self->t.job_id = 42;
+	strcpy(self->t.job, "nightly");
 	self->t.fuel_max = 1000000;
-	self->t.memory_pages_max = 16;
+	self->t.memory_pages_max = 42;
 	self->t.not_before = self->now - 10;
 	self->t.not_after = self->now + 3600;
 	ASSERT_EQ(0, captoken_issue(self->ca, &self->t, &self->tok, &self->len,
@@ -81,9 +81,9 @@ TEST_F(tok, round_trip)
 	EXPECT_EQ(0, memcmp(id, self->id, sizeof(id)));
 	EXPECT_STREQ("alpha", t.cluster);
 	EXPECT_STREQ("alice", t.subject);
-	EXPECT_EQ(42, t.job_id);
+	EXPECT_STREQ("nightly", t.job);
 	EXPECT_EQ(1000000, t.fuel_max);
-	EXPECT_EQ(16, t.memory_pages_max);
+	EXPECT_EQ(42, t.memory_pages_max);
 	EXPECT_EQ(self->t.not_after, t.not_after);
 	EXPECT_EQ(0, memcmp(t.nonce, self->t.nonce, CAPTOKEN_NONCE_LEN));
 }
@@ -203,8 +203,8 @@ TEST_F(tok, non_canonical_body_refused)
 	size_t len, tlen;
 
 	ASSERT_EQ(0, captoken_encode(&self->t, &body, &len));
-	/* job_id 42 is "18 2a" (uint8); key 4 precedes it. */
-	p = memmem(body, len, "\x04\x18\x2a", 3);
+	/* memory_pages_max 42 is "18 2a" (uint8); key 6 precedes it. */
+	p = memmem(body, len, "\x06\x18\x2a", 3);
 	ASSERT_NE(NULL, p);
 	wide = malloc(len + 1);
 	ASSERT_NE(NULL, wide);

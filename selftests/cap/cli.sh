@@ -42,7 +42,7 @@ status 2 "issue with a bad --fuel: usage" "$SYNCTL" cap issue --fuel 12x
 
 "$SYNCTL" ca init --dir "$TMP/ca" --cluster clitest >/dev/null
 "$SYNCTL" ca init --dir "$TMP/ca2" --cluster clitest >/dev/null
-status 0 "issue" "$SYNCTL" cap issue --ca "$TMP/ca" --subject alice --job 3 \
+status 0 "issue" "$SYNCTL" cap issue --ca "$TMP/ca" --subject alice --job nightly \
 	--fuel 1000 --memory 2 --expires +600 -o "$TMP/t.cap"
 ID=$(cut -d' ' -f1 "$TMP/out")
 if [[ "$ID" =~ ^[0-9a-f]{64}$ ]]; then ok "issue prints the id"; else not_ok "issue prints the id ($ID)"; fi
@@ -50,7 +50,7 @@ status 1 "issue never overwrites a token file" "$SYNCTL" cap issue --ca "$TMP/ca
 	--subject alice --expires +600 -o "$TMP/t.cap"
 
 status 0 "verify" "$SYNCTL" -j cap verify --ca-cert "$TMP/ca/ca.crt" "$TMP/t.cap"
-if jq -e --arg id "$ID" '.id == $id and .subject == "alice" and .job == 3 and
+if jq -e --arg id "$ID" '.id == $id and .subject == "alice" and .job == "nightly" and
 	.fuel_max == 1000 and .memory_pages_max == 2 and .cluster == "clitest"' \
 	"$TMP/out" >/dev/null; then
 	ok "verify -j: the id and the fields"

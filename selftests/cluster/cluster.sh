@@ -208,27 +208,36 @@ partition() {
 	cl_cleanup
 }
 
-# Revocation mid-job: the capability is revoked in etcd while replicas run
-# its tasks; the running task ends revoked at its next checkpoint, no
-# further task runs under it, the job ends revoked; other jobs are fine.
+# Revocation mid-job: the job runs under a signed capability token; the
+# capability is revoked in etcd (by token file) while replicas run its
+# tasks; the running task ends revoked at its next checkpoint, no further
+# task runs under it, the job ends revoked; a job under another token is
+# fine and its result (token included) verifies offline.
 revocation() {
 	local job i args=() st
 	cl_init 3 && cl_start || { not_ok "revocation: cluster up"; cl_cleanup; return; }
+	"$BIN/synctl" cap issue --ca "$CL_DIR/ca" --subject tests --job revoke \
+		--expires +3600 -o "$CL_DIR/revoke.cap" >/dev/null &&
+	"$BIN/synctl" cap issue --ca "$CL_DIR/ca" --subject tests --job after-revoke \
+		--expires +3600 -o "$CL_DIR/other.cap" >/dev/null ||
+		{ not_ok "revocation: tokens issued"; cl_cleanup; return; }
 	for i in $(seq 1 6); do args+=("R$i:$EX/loop.wasm"); done
-	job=$(cl_synctl 1 job submit --name revoke -r 2 --cap 42 --fuel 400000000 "${args[@]}")
+	job=$(cl_synctl 1 job submit --name revoke -r 2 --cap "$CL_DIR/revoke.cap" \
+		--fuel 400000000 "${args[@]}")
 	# revoke only once a replica is really running a task (bounded: 20 s)
 	for i in $(seq 1 200); do
 		grep -q "job $job task R.*: started" "$CL_DIR"/n1.log "$CL_DIR"/n2.log "$CL_DIR"/n3.log && break
 		sleep 0.1
 	done
-	check "revocation_command_accepted" cl_synctl 2 job revoke 42
+	check "revocation_command_accepted" cl_synctl 2 job revoke "$CL_DIR/revoke.cap"
 	check "revocation_job_ends_revoked" cl_synctl 1 job wait --timeout 60 "$job"
 	st=$(cl_status_field 3 "$job" state)
 	check "revocation_state_is_revoked_on_every_agent" test "$st" = revoked
 	check "revocation_running_task_ended_revoked" grep -q "ended revoked" "$CL_DIR"/n1.log "$CL_DIR"/n2.log "$CL_DIR"/n3.log
-	job=$(cl_synctl 1 job submit --name after-revoke -r 2 --cap 7 "a:$EX/hello.wasm")
+	job=$(cl_synctl 1 job submit --name after-revoke -r 2 --cap "$CL_DIR/other.cap" "a:$EX/hello.wasm")
 	check "revocation_other_capability_unaffected" cl_synctl 1 job wait --timeout 60 "$job"
 	check "revocation_other_job_committed" test "$(cl_status_field 1 "$job" state)" = committed
+	check "revocation_other_job_verifies_offline_with_its_token" verify 1 "$job"
 	cl_cleanup
 }
 

@@ -16,6 +16,9 @@ CL_ETCD_PID=
 declare -a CL_PIDS
 CL_AGENT_ARGS=${CL_AGENT_ARGS:-}
 CL_LEASE_TTL=${CL_LEASE_TTL:-2}
+# Agents keep their revocation set in-process unless a test names a bpffs
+# directory of its own (the default pin directory is the host's).
+CL_BPF_DIR=${CL_BPF_DIR:-}
 
 cl_log() { echo "# $*" >&2; }
 
@@ -95,7 +98,8 @@ cl_etcd_start() {
 cl_agent_start() {
 	local i=$1
 	"$BIN/synapsed" --config "$CL_DIR/n$i.conf" --foreground \
-		--etcd "$CL_ETCD_URL" --lease-ttl "$CL_LEASE_TTL" $CL_AGENT_ARGS ${CL_EXTRA[$i]:-} \
+		--etcd "$CL_ETCD_URL" --lease-ttl "$CL_LEASE_TTL" \
+		--bpf-pin-dir "${CL_BPF_DIR:-none}" $CL_AGENT_ARGS ${CL_EXTRA[$i]:-} \
 		>"$CL_DIR/n$i.log" 2>&1 &
 	CL_PIDS[$i]=$!
 }

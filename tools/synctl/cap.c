@@ -26,7 +26,7 @@
 
 static const char usage[] =
 	"Usage: synctl cap issue  --ca DIR --subject NAME --expires WHEN -o FILE\n"
-	"                         [--job ID] [--fuel N] [--memory PAGES]\n"
+	"                         [--job NAME] [--fuel N] [--memory PAGES]\n"
 	"                         [--not-before WHEN]\n"
 	"       synctl cap verify --ca-cert FILE TOKEN\n"
 	"       synctl cap attach | detach [--purge]\n"
@@ -60,8 +60,8 @@ enum {
 
 struct cap_args {
 	const char *ca, *ca_cert, *subject, *out, *pin_dir;
-	const char *expires, *not_before;
-	uint64_t job, fuel, memory;
+	const char *expires, *not_before, *job;
+	uint64_t fuel, memory;
 	bool purge;
 };
 
@@ -137,10 +137,11 @@ static int parse(int argc, char *argv[], struct cap_args *a, int *status)
 			a->subject = optarg;
 			break;
 		case OPT_JOB:
+			a->job = optarg;
+			break;
 		case OPT_FUEL:
 		case OPT_MEMORY:
-			if (parse_u64(optarg, c == OPT_JOB ? &a->job :
-				      c == OPT_FUEL ? &a->fuel : &a->memory))
+			if (parse_u64(optarg, c == OPT_FUEL ? &a->fuel : &a->memory))
 				goto bad_number;
 			break;
 		case OPT_EXPIRES:
@@ -249,9 +250,9 @@ static void hex_id(const uint8_t id[SYNAPSE_CAP_ID_LEN], char hex[65])
 
 static json_t *token_json(const struct captoken *t, const char *hex)
 {
-	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}",
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I}",
 			 "id", hex, "cluster", t->cluster, "subject", t->subject,
-			 "job", (json_int_t)t->job_id,
+			 "job", t->job,
 			 "fuel_max", (json_int_t)t->fuel_max,
 			 "memory_pages_max", (json_int_t)t->memory_pages_max,
 			 "not_before", (json_int_t)t->not_before,
@@ -260,10 +261,10 @@ static json_t *token_json(const struct captoken *t, const char *hex)
 
 static void token_print(const struct captoken *t, const char *hex)
 {
-	printf("id: %s\ncluster: %s\nsubject: %s\njob: %llu\n"
+	printf("id: %s\ncluster: %s\nsubject: %s\njob: %s\n"
 	       "fuel_max: %llu\nmemory_pages_max: %llu\n"
 	       "not_before: %llu\nnot_after: %llu\n", hex, t->cluster,
-	       t->subject, (unsigned long long)t->job_id,
+	       t->subject, t->job[0] ? t->job : "(any)",
 	       (unsigned long long)t->fuel_max,
 	       (unsigned long long)t->memory_pages_max,
 	       (unsigned long long)t->not_before,
@@ -288,7 +289,10 @@ static int cap_issue(struct cap_args *a)
 	if (strlen(a->subject) >= sizeof(t.subject))
 		return fail("issue", "subject too long");
 	strcpy(t.subject, a->subject);
-	t.job_id = a->job;
+	if (a->job && strlen(a->job) >= sizeof(t.job))
+		return fail("issue", "job name too long");
+	if (a->job)
+		strcpy(t.job, a->job);
 	t.fuel_max = a->fuel;
 	t.memory_pages_max = a->memory;
 	t.not_before = (uint64_t)time(NULL);

@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 
 #include "agent/attest.h"
+#include "agent/captoken.h"
 #include "agent/ctl.h"
 #include "agent/jobspec.h"
 #include "agent/pki.h"
@@ -26,21 +27,27 @@
 #include "subcommands.h"
 
 static const char usage[] =
-	"Usage: synctl job submit [-s SOCK] [-r N] [--fuel N] [--name NAME] [--cap ID]\n"
+	"Usage: synctl job submit [-s SOCK] [-r N] [--fuel N] [--memory PAGES]\n"
+	"                         [--name NAME] [--cap TOKEN_FILE]\n"
 	"                         TASK_ID:MODULE.wasm[:INPUT_FILE] ...\n"
 	"       synctl job status|result|wait [-s SOCK] [--timeout S] JOB\n"
 	"       synctl job list|cluster [-s SOCK]\n"
-	"       synctl job revoke [-s SOCK] CAP_ID\n"
+	"       synctl job revoke|unrevoke [-s SOCK] CAP\n"
 	"       synctl job verify --ca CA.crt RESULT.json\n"
 	"\n"
-	"submit   send a job (modules, tasks with inputs, fuel limit, replication\n"
-	"         factor, capability id) to the local synapsed; prints the job id\n"
-	"status   the job's state, committed tasks and, once committed, its four hashes\n"
+	"submit   send a job (modules, tasks with inputs, fuel and memory limits per\n"
+	"         task, replication factor, capability token from 'synctl cap issue')\n"
+	"         to the local synapsed; prints the job id\n"
+	"status   the job's state, committed tasks and, once committed, its four hashes;\n"
+	"         for a refused job the reason\n"
 	"result   the committed result with its quorum certificate and task outputs (JSON)\n"
-	"wait     poll until the job is committed or revoked (default timeout 60 s)\n"
+	"wait     poll until the job is committed, revoked or refused (default timeout\n"
+	"         60 s); fails unless committed or revoked\n"
 	"list     every job the cluster knows\n"
 	"revoke   revoke a capability cluster-wide: running tasks under it end revoked,\n"
-	"         jobs under it end revoked\n"
+	"         jobs under it end revoked; CAP is a capability id (64 hex digits)\n"
+	"         or a token file\n"
+	"unrevoke lift a cluster-wide revocation (new jobs under it may run again)\n"
 	"cluster  membership epoch, members, coordinator, fencing, quarantined nodes\n"
 	"verify   check a result offline: certificates against the CA, every signature,\n"
 	"         the accept quorum per epoch, the plan, a strict majority per task,\n"
@@ -136,6 +143,27 @@ static uint8_t *slurp(const char *path, size_t *n)
 	return b;
 }
 
+/* Base64 (padded, no newlines) -> bytes, malloc'd; NULL if malformed. */
+static uint8_t *unb64(const char *s, size_t *n)
+{
+	size_t len = strlen(s);
+	uint8_t *b;
+	int r;
+
+	if (len % 4)
+		return NULL;
+	b = malloc(len / 4 * 3 + 1);
+	if (!b)
+		return NULL;
+	r = EVP_DecodeBlock(b, (const unsigned char *)s, (int)len);
+	if (r < 0) {
+		free(b);
+		return NULL;
+	}
+	*n = (size_t)r - (len && s[len - 1] == '=') - (len > 1 && s[len - 2] == '=');
+	return b;
+}
+
 static json_t *b64j(const uint8_t *p, size_t n)
 {
 	size_t cap = 4 * ((n + 2) / 3) + 1;
@@ -192,6 +220,55 @@ out:
 	return ret;
 }
 
+/* The token file as the spec's "cap" (base64); the agents verify it. */
+static int add_token(json_t *spec, const char *path)
+{
+	uint8_t *tok, id[CAPTOKEN_ID_LEN];
+	struct captoken t;
+	size_t n;
+
+	tok = slurp(path, &n);
+	if (!tok) {
+		fprintf(stderr, "synctl: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (captoken_parse(tok, n, &t, id)) {
+		fprintf(stderr, "synctl: %s: not a capability token (synctl cap issue)\n", path);
+		free(tok);
+		return -1;
+	}
+	json_object_set_new(spec, "cap", b64j(tok, n));
+	free(tok);
+	return 0;
+}
+
+/* A capability id: 64 hex digits as they are, or the id of a token file. */
+static int cap_id_arg(const char *s, char hex[2 * HASH_LEN + 1])
+{
+	uint8_t id[HASH_LEN], *tok;
+	struct captoken t;
+	size_t n;
+	int r;
+
+	if (!hex_decode(s, id, HASH_LEN)) {
+		hex_encode(id, HASH_LEN, hex);
+		return 0;
+	}
+	tok = slurp(s, &n);
+	if (!tok) {
+		fprintf(stderr, "synctl: '%s' is neither a capability id (64 lowercase hex digits) nor a token file\n", s);
+		return -1;
+	}
+	r = captoken_parse(tok, n, &t, id);
+	free(tok);
+	if (r) {
+		fprintf(stderr, "synctl: %s: not a capability token\n", s);
+		return -1;
+	}
+	hex_encode(id, HASH_LEN, hex);
+	return 0;
+}
+
 static int do_submit(int argc, char *argv[])
 {
 	static const struct option opts[] = {
@@ -200,17 +277,18 @@ static int do_submit(int argc, char *argv[])
 		{ "fuel", required_argument, NULL, 'f' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "cap", required_argument, NULL, 'c' },
+		{ "memory", required_argument, NULL, 'm' },
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
-	json_t *spec = json_pack("{s:s, s:i, s:I, s:I, s:{}, s:[]}", "name", "",
-				 "replicas", 3, "cap_id", (json_int_t)0,
-				 "fuel", (json_int_t)0, "modules", "tasks");
+	json_t *spec = json_pack("{s:s, s:i, s:I, s:{}, s:[]}", "name", "",
+				 "replicas", 3, "fuel", (json_int_t)0,
+				 "modules", "tasks");
 	json_t *rep;
 	int c, i;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:r:f:n:c:j", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:r:f:n:c:m:j", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			sock_path = optarg;
@@ -225,7 +303,13 @@ static int do_submit(int argc, char *argv[])
 			json_object_set_new(spec, "name", json_string(optarg));
 			break;
 		case 'c':
-			json_object_set_new(spec, "cap_id", json_integer(strtoll(optarg, NULL, 0)));
+			if (add_token(spec, optarg)) {
+				json_decref(spec);
+				return SYNCTL_EXIT_FAIL;
+			}
+			break;
+		case 'm':
+			json_object_set_new(spec, "memory", json_integer(strtoll(optarg, NULL, 0)));
 			break;
 		case 'j':
 			json_output = true;
@@ -304,18 +388,16 @@ static int do_query(const char *what, int argc, char *argv[])
 		}
 		job = argv[optind];
 	}
-	if (!strcmp(what, "revoke")) {
-		uint64_t v = strtoull(job, NULL, 0);
-		uint8_t id[HASH_LEN] = { 0 };
+	if (!strcmp(what, "revoke") || !strcmp(what, "unrevoke")) {
 		char hex[2 * HASH_LEN + 1];
 
-		/* a 64-hex id as it is; a number as its little-endian bytes */
-		if (hex_decode(job, id, HASH_LEN))
-			for (c = 0; c < 8; c++)
-				id[c] = (uint8_t)(v >> (8 * c));
-		hex_encode(id, HASH_LEN, hex);
-		if (call(json_pack("{s:s, s:s}", "cmd", "job_revoke", "cap_id", hex), &rep))
+		if (cap_id_arg(job, hex))
 			return SYNCTL_EXIT_FAIL;
+		if (call(json_pack("{s:s, s:s}", "cmd", !strcmp(what, "revoke") ?
+				   "job_revoke" : "job_unrevoke", "cap_id", hex), &rep))
+			return SYNCTL_EXIT_FAIL;
+		if (json_output)
+			json_print(stdout, rep);
 		json_decref(rep);
 		return SYNCTL_EXIT_OK;
 	}
@@ -341,7 +423,7 @@ static int do_query(const char *what, int argc, char *argv[])
 			return SYNCTL_EXIT_FAIL;
 		st = json_string_value(json_object_get(rep, "state"));
 		if (!strcmp(what, "status") || !strcmp(st, "committed") ||
-		    !strcmp(st, "revoked"))
+		    !strcmp(st, "revoked") || !strcmp(st, "refused"))
 			break;
 		json_decref(rep);
 		clock_gettime(CLOCK_MONOTONIC, &t);
@@ -359,16 +441,28 @@ static int do_query(const char *what, int argc, char *argv[])
 		       json_integer_value(json_object_get(rep, "epoch")),
 		       json_integer_value(json_object_get(rep, "tasks_committed")),
 		       json_integer_value(json_object_get(rep, "tasks")));
+		if (json_is_string(json_object_get(rep, "cap_id")))
+			printf("%-15s %s\n", "capability",
+			       json_string_value(json_object_get(rep, "cap_id")));
+		if (json_is_string(json_object_get(rep, "reason")))
+			printf("%-15s %s\n", "reason",
+			       json_string_value(json_object_get(rep, "reason")));
 		print_hashes(rep);
 	}
+	c = !strcmp(what, "wait") &&
+	    !strcmp(json_string_value(json_object_get(rep, "state")), "refused");
+	if (c)
+		fprintf(stderr, "synctl: job %s refused: %s\n", job,
+			json_string_value(json_object_get(rep, "reason")) ?: "?");
 	json_decref(rep);
-	return SYNCTL_EXIT_OK;
+	return c ? SYNCTL_EXIT_FAIL : SYNCTL_EXIT_OK;
 }
 
 /* ---- offline verification ---- */
 
 struct vctx {
 	X509 *ca;
+	const char *ca_path;
 	const char *cluster;
 	int errors;
 };
@@ -414,6 +508,36 @@ static bool seen(char **names, unsigned int n, const char *s)
 	return false;
 }
 
+/*
+ * A job under a capability carries its token ("cap"): signed by this CA,
+ * of this cluster, with the id the input hash binds. Its validity window
+ * is the agents' business at acceptance, not an offline check's.
+ */
+static void check_token(struct vctx *v, json_t *res, const uint8_t cap[HASH_LEN])
+{
+	static const uint8_t none[HASH_LEN];
+	const char *b64 = json_string_value(json_object_get(res, "cap"));
+	uint8_t *tok, id[CAPTOKEN_ID_LEN];
+	struct captoken t;
+	char err[256];
+	size_t n;
+
+	if (!memcmp(cap, none, HASH_LEN) && !b64)
+		return;		/* a job without a capability */
+	tok = b64 ? unb64(b64, &n) : NULL;
+	if (!tok || captoken_parse(tok, n, &t, id)) {
+		verr(v, "capability token missing or malformed", NULL);
+	} else if (captoken_verify(v->ca_path, tok, n, t.not_before, &t, id,
+				   err, sizeof(err))) {
+		verr(v, "capability token", err);
+	} else if (memcmp(id, cap, HASH_LEN)) {
+		verr(v, "capability token is not the one the input hash binds", NULL);
+	} else if (!json_output) {
+		printf("capability token: signed by the CA, subject %s\n", t.subject);
+	}
+	free(tok);
+}
+
 static int verify_result(struct vctx *v, json_t *res)
 {
 	json_t *tasks = json_object_get(res, "tasks"), *epochs = json_object_get(res, "epochs");
@@ -448,6 +572,7 @@ static int verify_result(struct vctx *v, json_t *res)
 		verr(v, "result has no capability id", NULL);
 		goto out;
 	}
+	check_token(v, res, cap);
 	job_input_hash(json_string_value(json_object_get(res, "name")) ?: "", r,
 		       cap, nt, ids,
 		       (const uint8_t (*)[HASH_LEN])ti, h);
@@ -590,6 +715,7 @@ static int do_verify(int argc, char *argv[])
 		fputs(usage, stderr);
 		return SYNCTL_EXIT_USAGE;
 	}
+	v.ca_path = ca;
 	v.ca = pki_load_cert(ca, err, sizeof(err));
 	if (!v.ca) {
 		fprintf(stderr, "synctl: %s\n", err);
@@ -630,7 +756,8 @@ int job_main(int argc, char *argv[])
 	if (!strcmp(sub, "verify"))
 		return do_verify(argc - 1, argv + 1);
 	if (!strcmp(sub, "status") || !strcmp(sub, "result") || !strcmp(sub, "wait") ||
-	    !strcmp(sub, "list") || !strcmp(sub, "cluster") || !strcmp(sub, "revoke"))
+	    !strcmp(sub, "list") || !strcmp(sub, "cluster") || !strcmp(sub, "revoke") ||
+	    !strcmp(sub, "unrevoke"))
 		return do_query(sub, argc - 1, argv + 1);
 	fprintf(stderr, "synctl job: unknown command %s\n", sub);
 	fputs(usage, stderr);
