@@ -168,6 +168,18 @@ else
 	"$BIN/synctl" cap revoke --pin-dir "$CL_BPF_DIR" "$CL_DIR/r2.cap"
 	job=$(submit r2 "$CL_DIR/r2.cap")
 	check "map_only_revocation_stops_embedded_engine_job" test "$(final_state "$job")" = revoked
+	# a restarted agent reuses the pinned map: the revocations stay, and
+	# it never lifts one it did not see revoked in etcd itself
+	cl_synctl 1 job revoke "$CL_DIR/r1.cap"
+	wait_map yes "$id1"
+	cl_agent_kill 1 KILL
+	cl_agent_start 1
+	cl_wait_members 1 1 >/dev/null 2>&1
+	check "restarted_agent_reuses_the_pinned_map" \
+		grep -q "mirroring into the pinned map under $CL_BPF_DIR" "$CL_DIR/n1.log"
+	job=$(submit r2again "$CL_DIR/r2.cap")
+	check "revocations_survive_the_agent_restart" test "$(final_state "$job")" = revoked
+	check "etcd_revocation_still_in_map_after_restart" in_map "$id1"
 fi
 
 echo "1..$N_TEST"
