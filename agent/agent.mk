@@ -26,6 +26,10 @@ $(BUILD)/agent/%.o: agent/%.c $(AGENT_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(AGENT_CFLAGS) -c -o $@ $<
 
+# Headers outside agent/*.h: rebuild when they change.
+$(BUILD)/agent/executor.o: $(wildcard kmod/vm/*.h uapi/*.h)
+$(BUILD)/agent/revocation.o: agent/bpf/revoke.h uapi/synapse_cap.h
+
 $(AGENT_LIB): $(AGENT_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@
