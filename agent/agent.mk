@@ -13,7 +13,7 @@ AGENT_D_SRCS	:= $(addprefix agent/,main.c tls.c mesh.c peer.c heartbeat.c \
 		     control.c metrics.c)
 # The cluster (issue 7): etcd control plane, jobs, embedded engine.
 AGENT_D_SRCS	+= $(addprefix agent/,etcd.c membership.c job.c jobctl.c \
-		     executor.c fault.c revocation.c)
+		     executor.c fault.c revocation.c mismatch.c)
 AGENT_D_LIBS	:= $(shell pkg-config --libs libcurl) $(SVM_LIB) -lcrypto
 AGENT_HDRS	:= $(wildcard agent/*.h)
 

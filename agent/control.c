@@ -61,16 +61,35 @@ static json_t *counters_json(struct agent *a)
 			 "rejected", rej);
 }
 
+/*
+ * A node as the cluster sees it: "member" of the committed epoch,
+ * "quarantined" (quarantine/<node> in etcd: alive but given no work), or
+ * "absent"; with the quarantine record (reason, since, job, task, first
+ * divergent checkpoint) when there is one.
+ */
+static void cluster_state_json(json_t *o, const char *node)
+{
+	struct cluster *c = cluster_get();
+	json_t *q;
+
+	if (!c)
+		return;
+	q = quarantine_of(c, node);
+	json_object_set_new(o, "cluster_state", json_string(q ? "quarantined" :
+			    member_of(c, node) ? "member" : "absent"));
+	json_object_set(o, "quarantine", q ? q : json_null());
+}
+
 static json_t *cmd_node(struct agent *a)
 {
 	unsigned int i, n[3] = { 0 };
 	uint8_t pub[ED25519_PUB_LEN];
-	json_t *pk;
+	json_t *pk, *o;
 
 	for (i = 0; i < a->npeers; i++)
 		n[a->peers[i].state]++;
 	pk = pki_pubkey_raw(a->key, pub) ? json_null() : hex_json(pub, sizeof(pub));
-	return json_pack("{s:b, s:s, s:s, s:s, s:o, s:s, s:o, s:{s:i, s:i}, s:I, s:I, s:{s:i, s:i, s:i, s:i}, s:o}",
+	o = json_pack("{s:b, s:s, s:s, s:s, s:o, s:s, s:o, s:{s:i, s:i}, s:I, s:I, s:{s:i, s:i, s:i, s:i}, s:o}",
 			 "ok", 1,
 			 "node_id", a->cfg.node_id,
 			 "cluster", a->cfg.cluster,
@@ -85,6 +104,9 @@ static json_t *cmd_node(struct agent *a)
 			 "peers", "configured", a->npeers, "up", n[PEER_UP],
 			 "suspect", n[PEER_SUSPECT], "down", n[PEER_DOWN],
 			 "counters", counters_json(a));
+	if (o)
+		cluster_state_json(o, a->cfg.node_id);
+	return o;
 }
 
 static json_t *peer_json(struct peer *p)
@@ -119,18 +141,30 @@ static json_t *peer_json(struct peer *p)
 	json_object_set_new(o, "rtt_min_us", p->rtt_samples ?
 			    json_real(p->rtt_min_ns / 1e3) : json_null());
 	json_object_set_new(o, "rtt_samples", json_integer(p->rtt_samples));
+	cluster_state_json(o, p->conf->id);
 	return o;
 }
 
 static json_t *cmd_peers(struct agent *a)
 {
-	json_t *arr = json_array();
+	struct cluster *c = cluster_get();
+	json_t *arr = json_array(), *o;
 	unsigned int i;
 
 	for (i = 0; i < a->npeers; i++)
 		json_array_append_new(arr, peer_json(&a->peers[i]));
-	return json_pack("{s:b, s:s, s:o}", "ok", 1, "node_id", a->cfg.node_id,
-			 "peers", arr);
+	o = json_pack("{s:b, s:s, s:o}", "ok", 1, "node_id", a->cfg.node_id,
+		      "peers", arr);
+	/* every quarantined node, this one included */
+	if (o && c)
+		json_object_set_new(o, "quarantine", c->quarantine ?
+				    json_deep_copy(c->quarantine) : json_object());
+	/* and this node's own state ("quarantine" above is the whole map) */
+	if (o && c)
+		json_object_set_new(o, "cluster_state", json_string(
+				    quarantine_of(c, a->cfg.node_id) ? "quarantined" :
+				    member_of(c, a->cfg.node_id) ? "member" : "absent"));
+	return o;
 }
 
 static json_t *cmd_ping(struct agent *a)

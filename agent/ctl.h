@@ -16,5 +16,8 @@
 /* Sends {"cmd": cmd}; on success *reply holds the parsed reply object. */
 int ctl_request(const char *path, const char *cmd, json_t **reply,
 		char *err, size_t errlen);
+/* Sends the request object req (the caller keeps it). */
+int ctl_request_json(const char *path, json_t *req, json_t **reply,
+		     char *err, size_t errlen);
 
 #endif

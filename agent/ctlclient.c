@@ -75,19 +75,37 @@ static char *read_line(int fd, char *err, size_t errlen)
 int ctl_request(const char *path, const char *cmd, json_t **reply,
 		char *err, size_t errlen)
 {
+	json_t *req = json_pack("{s:s}", "cmd", cmd);
+	int r;
+
+	if (!req) {
+		snprintf(err, errlen, "bad command");
+		return -1;
+	}
+	r = ctl_request_json(path, req, reply, err, errlen);
+	json_decref(req);
+	return r;
+}
+
+int ctl_request_json(const char *path, json_t *reqj, json_t **reply,
+		     char *err, size_t errlen)
+{
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	json_error_t jerr;
-	char req[256], *line;
-	int fd, n;
+	char *req, *line;
+	int fd;
+	size_t n;
 
 	if (strlen(path) >= sizeof(sun.sun_path)) {
 		snprintf(err, errlen, "%s: path too long", path);
 		return -1;
 	}
 	strcpy(sun.sun_path, path);
-	n = snprintf(req, sizeof(req), "{\"cmd\":\"%s\"}\n", cmd);
-	if (n < 0 || (size_t)n >= sizeof(req) || strpbrk(cmd, "\"\\")) {
-		snprintf(err, errlen, "bad command");
+	req = json_dumps(reqj, JSON_COMPACT);
+	n = req ? strlen(req) : 0;
+	if (!req || n + 1 > CTL_MAX_REQUEST) {
+		free(req);
+		snprintf(err, errlen, "bad request");
 		return -1;
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -96,13 +114,16 @@ int ctl_request(const char *path, const char *cmd, json_t **reply,
 			 strerror(errno));
 		if (fd >= 0)
 			close(fd);
+		free(req);
 		return -1;
 	}
-	if (write_all(fd, req, n)) {
+	if (write_all(fd, req, n) || write_all(fd, "\n", 1)) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		close(fd);
+		free(req);
 		return -1;
 	}
+	free(req);
 	line = read_line(fd, err, errlen);
 	close(fd);
 	if (!line)

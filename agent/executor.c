@@ -8,6 +8,7 @@
 #include "uapi/synapse_abi.h"
 #include "agent/executor.h"
 #include "agent/fault.h"
+#include "agent/log.h"
 
 static const char *engine = "user";
 static int (*revoked_fn)(const uint8_t cap_id[HASH_LEN], void *arg);
@@ -62,6 +63,8 @@ static void params_of(const struct task_spec *t, struct svm_task_params *p)
 	svm_task_default_limits(&p->lim);
 	if (t->fuel)
 		p->lim.fuel = t->fuel;
+	if (t->checkpoint_every)
+		p->lim.checkpoint_every = t->checkpoint_every;
 	if (t->memory)
 		p->lim.max_pages = t->memory;
 }
@@ -89,6 +92,8 @@ struct exec_run {
 	struct svm_task_host host;
 	struct svm_module *m;
 	struct svm_task *task;
+	bool replay;			/* restored from a checkpoint */
+	bool faulted;			/* the state fault hit this pass */
 };
 
 struct exec_run *executor_start(const struct task_spec *t, const uint8_t *mod,
@@ -125,9 +130,69 @@ struct exec_run *executor_start(const struct task_spec *t, const uint8_t *mod,
 	return r;
 }
 
+/*
+ * The corrupt-state fault: flip a byte of linear memory (marked dirty so
+ * the memory root sees it), the way a bad DIMM or an engine bug would.
+ * Address 0 is never used by C programs, so the task still runs to its
+ * end: only the state digests, hence the trace hash, differ.
+ */
+static void corrupt_state(struct exec_run *r)
+{
+	struct svm_task *t = r->task;
+	struct svm_memory *mem = t->inst ? t->inst->mem : NULL;
+
+	r->faulted = true;
+	if (!mem || !mem->pages || !t->have_mt)
+		return;
+	mem->data[0] ^= 0x5a;
+	svm_memtrack_dirty(&t->mt, 0, 1);
+	log_warn("fault: task %s: corrupted engine state at fuel %llu", r->spec.id,
+		 (unsigned long long)svm_task_fuel_used(t));
+}
+
 int executor_step(struct exec_run *r, uint64_t budget)
 {
-	return svm_task_run(r->task, budget) == SVM_RUN_YIELD ? 0 : 1;
+	uint64_t at, used = svm_task_fuel_used(r->task);
+	int ret;
+
+	if (r->faulted || !fault_state_at(r->replay, &at))
+		return svm_task_run(r->task, budget) == SVM_RUN_YIELD ? 0 : 1;
+	/* stop at the fault's fuel position, then corrupt */
+	if (used < at && (!budget || budget > at - used))
+		budget = at - used;
+	ret = svm_task_run(r->task, budget) == SVM_RUN_YIELD ? 0 : 1;
+	if (!ret && svm_task_fuel_used(r->task) >= at)
+		corrupt_state(r);
+	return ret;
+}
+
+int executor_checkpoints(struct exec_run *r, const uint8_t (**digests)[HASH_LEN],
+			 const uint64_t **fuel, uint64_t *n)
+{
+	*digests = (const uint8_t (*)[HASH_LEN])r->task->digests;
+	*fuel = r->task->cp_fuel;
+	*n = r->task->ndigests;
+	return 0;
+}
+
+uint32_t executor_kept(struct exec_run *r, uint64_t *seqs, uint32_t max)
+{
+	return svm_task_kept(r->task, seqs, max);
+}
+
+int executor_restore(struct exec_run *r, uint64_t seq, uint64_t *fuel)
+{
+	if (svm_task_restore(r->task, seq))
+		return -1;
+	r->replay = true;
+	r->faulted = false;
+	*fuel = svm_task_fuel_used(r->task);
+	return 0;
+}
+
+void executor_set_replay(struct exec_run *r)
+{
+	r->replay = true;
 }
 
 void executor_stop(struct exec_run *r, int status)
@@ -146,6 +211,14 @@ void executor_abort(struct exec_run *r)
 
 int executor_finish(struct exec_run *r, struct exec_result *res)
 {
+	int ret = executor_result(r, res);
+
+	executor_abort(r);
+	return ret;
+}
+
+int executor_result(struct exec_run *r, struct exec_result *res)
+{
 	struct svm_task *task = r->task;
 
 	memset(res, 0, sizeof(*res));
@@ -159,7 +232,6 @@ int executor_finish(struct exec_run *r, struct exec_result *res)
 	res->out = malloc(res->out_len + 1);
 	if (res->out)
 		memcpy(res->out, task->out, res->out_len);
-	executor_abort(r);
 	return res->out ? 0 : -1;
 }
 

@@ -24,6 +24,7 @@ struct task_spec {
 	uint64_t fuel;
 	uint32_t memory;		/* max_pages; 0: the default */
 	uint8_t cap_id[HASH_LEN];	/* capability id; all zero: none */
+	uint64_t checkpoint_every;	/* fuel between checkpoints, 0: default */
 	uint8_t input_hash[HASH_LEN];	/* filled by executor_input_hash() */
 };
 
@@ -68,6 +69,22 @@ void executor_stop(struct exec_run *r, int status);
 /* Fills res from an ended task and frees r (also on failure). */
 int executor_finish(struct exec_run *r, struct exec_result *res);
 void executor_abort(struct exec_run *r);
+/* Fills res from an ended task and keeps r (for a rollback later). */
+int executor_result(struct exec_run *r, struct exec_result *res);
+
+/*
+ * Rollback and replay after a state mismatch (Documentation/cluster.md
+ * "State mismatch"). The checkpoint digests of the trace chain and the
+ * fuel at each, valid until r changes; the kept (restorable) checkpoints,
+ * oldest first; rolling back to kept checkpoint seq (0, fuel there) so
+ * that executor_step() replays from it, or -1 when it is not kept.
+ */
+int executor_checkpoints(struct exec_run *r, const uint8_t (**digests)[HASH_LEN],
+			 const uint64_t **fuel, uint64_t *n);
+uint32_t executor_kept(struct exec_run *r, uint64_t *seqs, uint32_t max);
+int executor_restore(struct exec_run *r, uint64_t seq, uint64_t *fuel);
+/* Marks a fresh run as a replay (a transient fault does not recur). */
+void executor_set_replay(struct exec_run *r);
 
 /* Runs t on module bytes (already checked against t->module_id) to the end. */
 int executor_run(const struct task_spec *t, const uint8_t *mod, size_t modlen,

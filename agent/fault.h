@@ -7,14 +7,25 @@
  * armed when the agent runs with --enable-faults AND the environment
  * variable SYNAPSE_ENABLE_FAULTS=1 is set by whoever starts it (a second,
  * independent switch, so a stray command line alone does nothing).
- *   corrupt-output   flip one bit of every output hash this node attests
+ *   corrupt-output           flip one bit of every output hash this node
+ *                            attests (the trace chain stays right)
+ *   corrupt-state:FUEL       once a task has used FUEL fuel, flip a byte of
+ *                            its linear memory (engine state: every later
+ *                            checkpoint digest and the trace hash differ);
+ *                            again on every replay that passes FUEL, so
+ *                            the node never agrees (a persistent fault)
+ *   corrupt-state-once:FUEL  the same, on a task's first run only: a
+ *                            replay from a checkpoint heals (transient)
  */
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum fault {
 	FAULT_NONE,
 	FAULT_CORRUPT_OUTPUT,
+	FAULT_CORRUPT_STATE,
+	FAULT_CORRUPT_STATE_ONCE,
 };
 
 /* -1 with err set when the fault is unknown or not enabled twice. */
@@ -22,5 +33,10 @@ int fault_arm(const char *name, bool cmdline_enabled, char *err, size_t errlen);
 bool fault_active(enum fault f);
 const char *fault_name(void);
 void fault_apply_output(uint8_t *hash);
+/*
+ * The fuel position of a state fault for a run (replay: the run restarted
+ * from a checkpoint after a mismatch); false when none applies to it.
+ */
+bool fault_state_at(bool replay, uint64_t *fuel);
 
 #endif

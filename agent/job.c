@@ -19,9 +19,13 @@
 #include "agent/job.h"
 #include "agent/membership.h"
 #include "agent/revocation.h"
+#include "agent/mismatch.h"
 #include "agent/synapsed.h"
 
 static X509 *ca_cert;
+
+/* Below this, checkpoints would cost more than the work between them. */
+#define CHECKPOINT_EVERY_MIN	10000u
 
 /* ---- spec ---- */
 
@@ -76,6 +80,7 @@ static int parse_task(json_t *o, struct job *j, struct task_spec *t,
 	t->fuel = j->fuel;
 	t->memory = j->memory;
 	memcpy(t->cap_id, j->cap_id, HASH_LEN);
+	t->checkpoint_every = j->checkpoint_every;
 	if (executor_input_hash(t)) {
 		snprintf(err, errlen, "task %s: cannot hash the task input", id);
 		return -1;
@@ -177,6 +182,13 @@ int job_parse_spec(json_t *spec, struct job *j, char *err, size_t errlen)
 		return -1;
 	}
 	j->memory = mem;
+	/* part of every task input hash: a job with its own is another job */
+	j->checkpoint_every = json_integer_value(json_object_get(spec, "checkpoint_every"));
+	if (j->checkpoint_every && j->checkpoint_every < CHECKPOINT_EVERY_MIN) {
+		snprintf(err, errlen, "checkpoint_every must be 0 (default) or >= %u",
+			 CHECKPOINT_EVERY_MIN);
+		return -1;
+	}
 	j->ntasks = json_array_size(tasks);
 	if (!j->ntasks || j->ntasks > JOB_MAX_TASKS) {
 		snprintf(err, errlen, "a job has 1..%d tasks", JOB_MAX_TASKS);
@@ -587,63 +599,130 @@ static struct exec_run *start_task(struct cluster *c, struct job *j, unsigned in
 	return r;
 }
 
-/* Runs a task to its end at once (the replay on a mismatch). */
-static int run_task(struct cluster *c, struct job *j, unsigned int ti,
-		    struct attest *a)
+#define SLICE_FUEL	2000000ull
+
+/*
+ * Writes quarantine/<self>; the coordinator leaves quarantined nodes out
+ * of every new epoch, so their uncommitted tasks are re-planned onto
+ * others. We keep our lease (the node stays visible, alive, in synctl
+ * peers) until an operator lifts the quarantine (synctl peers
+ * unquarantine), which deletes the key.
+ */
+static void quarantine_self(struct cluster *c, struct job *j, unsigned int ti,
+			    const struct mm_divergence *d)
 {
-	struct exec_run *r = start_task(c, j, ti);
-	struct exec_result res;
+	char key[256], reason[160], *s;
+	json_t *o;
 
-	if (!r)
-		return -1;
-	while (!executor_step(r, 0))
-		;
-	if (executor_finish(r, &res))
-		return -1;
-	return attest_result(c, j, ti, &res, a);
-}
-
-static void quarantine_self(struct cluster *c, struct job *j, unsigned int ti)
-{
-	char key[256], val[256];
-
-	snprintf(val, sizeof(val), "{\"job\":\"%s\",\"task\":\"%s\",\"reason\":\"output disagrees with the committed majority after replay\"}",
-		 j->id, j->tasks[ti].id);
+	snprintf(reason, sizeof(reason), "still disagrees with the committed majority after a replay from %s %lld (first divergent checkpoint %llu)",
+		 d->from >= 0 ? "checkpoint" : "the input", (long long)(d->from >= 0 ? d->from : 0),
+		 (unsigned long long)d->first);
+	o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I}", "node", c->a->cfg.node_id,
+		      "job", j->id, "task", j->tasks[ti].id, "reason", reason,
+		      "since", (json_int_t)now_realtime_ms(),
+		      "first_divergent", (json_int_t)d->first,
+		      "first_divergent_fuel", (json_int_t)d->first_fuel);
+	s = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(o);
 	cluster_key(c, key, sizeof(key), "quarantine/%s", c->a->cfg.node_id);
-	etcd_put(c->etcd, key, val, strlen(val), 0);
+	if (s)
+		etcd_put(c->etcd, key, s, strlen(s), 0);
+	free(s);
 	log_err("cluster: job %s task %s: still disagrees after replay; quarantined",
 		j->id, j->tasks[ti].id);
 	c->quarantined = true;
-	/* leave the membership so the next epoch re-plans without us */
-	if (c->lease)
-		etcd_lease_revoke(c->etcd, c->lease);
-	c->lease = 0;
+	/* our other runs are as suspect: none finishes, is audited or replayed */
+	mm_drop_all();
+	executor_abort(c->run);
+	c->run = NULL;
+	c->run_job[0] = c->run_task[0] = '\0';
+}
+
+/* Our own checkpoint list: from the kept run, else as we published it. */
+static void own_list(struct cluster *c, struct job *j, unsigned int ti,
+		     struct exec_run *r, struct mm_list *l)
+{
+	char rel[256];
+	struct etcd_kv *kv;
+
+	memset(l, 0, sizeof(*l));
+	if (r) {
+		mm_list_of_run(r, 0, l);
+		return;
+	}
+	snprintf(rel, sizeof(rel), "cps/%s/%s", j->tasks[ti].id, c->a->cfg.node_id);
+	kv = jkv(j, rel);
+	if (kv)
+		mm_list_parse(kv->val, l);
 }
 
 /*
- * Our attestation disagrees with the committed majority: re-run the task
- * from its start (the first agreed state: the task input) and compare; a
- * transient fault heals here, a persistent one quarantines us.
+ * Our attestation disagrees with the committed majority: find the first
+ * divergent checkpoint against a majority replica's list, roll back to the
+ * newest kept checkpoint before it (the last agreed state; the task input
+ * when none is kept any more) and replay from there. A transient fault
+ * heals here and our attestation is replaced; a persistent one
+ * quarantines us.
  */
 static void reconcile(struct cluster *c, struct job *j, unsigned int ti,
-		      const struct attest *mine, const struct attest *committed)
+		      const struct attest *committed)
 {
+	const char *tid = j->tasks[ti].id;
+	struct exec_run *r = mm_take(j->id, tid);
+	struct mm_list mine, major = { 0 };
+	struct mm_divergence d;
+	struct exec_result res;
 	struct attest again;
-	char key[256];
+	struct etcd_kv *kv;
+	char rel[256], key[256];
 
-	log_warn("job %s task %s: mismatch with the committed result; replaying",
-		 j->id, j->tasks[ti].id);
-	if (run_task(c, j, ti, &again))
-		return;
-	if (attest_task_same(&again, committed)) {
-		cluster_key(c, key, sizeof(key), "jobs/%s/att/%s/%s", j->id,
-			    j->tasks[ti].id, again.node);
-		put_att(c, key, &again);
-		log_info("job %s task %s: replay agrees", j->id, j->tasks[ti].id);
+	snprintf(rel, sizeof(rel), "cps/%s/%s", tid, committed->node);
+	kv = jkv(j, rel);
+	if (kv)
+		mm_list_parse(kv->val, &major);
+	own_list(c, j, ti, r, &mine);
+	mm_compare(&mine, &major, &d);
+	mm_list_free(&mine);
+	mm_list_free(&major);
+	if (r && mm_rollback(r, &d)) {
+		executor_abort(r);
+		r = NULL;
+	}
+	if (d.known)
+		log_warn("job %s task %s: mismatch with the committed result (%s): first divergent checkpoint %llu at fuel %llu, last agreed %lld",
+			 j->id, tid, committed->node, (unsigned long long)d.first,
+			 (unsigned long long)d.first_fuel, (long long)d.last_agreed);
+	else
+		log_warn("job %s task %s: mismatch with the committed result (%s): no checkpoint list to compare",
+			 j->id, tid, committed->node);
+	if (!r) {
+		r = start_task(c, j, ti);
+		if (!r)
+			return;
+		executor_set_replay(r);
+	}
+	log_warn("job %s task %s: replaying from %s %lld (fuel %llu)", j->id, tid,
+		 d.from >= 0 ? "checkpoint" : "the input",
+		 (long long)(d.from >= 0 ? d.from : 0), (unsigned long long)d.from_fuel);
+	/* the lease is renewed between slices: a long replay keeps us a member */
+	while (executor_step(r, SLICE_FUEL) == 0)
+		membership_keepalive(c);
+	if (executor_result(r, &res) || attest_result(c, j, ti, &res, &again)) {
+		executor_abort(r);
 		return;
 	}
-	(void)mine;
-	quarantine_self(c, j, ti);
+	mm_publish(c, j->id, tid, r, res.fuel_used);
+	executor_abort(r);
+	if (attest_task_same(&again, committed)) {
+		cluster_key(c, key, sizeof(key), "jobs/%s/att/%s/%s", j->id, tid,
+			    again.node);
+		put_att(c, key, &again);
+		mm_report(c, j->id, tid, committed->node, &d, "agrees");
+		log_info("job %s task %s: replay agrees", j->id, tid);
+		return;
+	}
+	mm_report(c, j->id, tid, committed->node, &d, "quarantined");
+	quarantine_self(c, j, ti, &d);
 }
 
 static int commit_of(struct cluster *c, struct job *j, unsigned int ti,
@@ -670,8 +749,6 @@ static int commit_of(struct cluster *c, struct job *j, unsigned int ti,
 		json_decref(o);
 	return 0;
 }
-
-#define SLICE_FUEL	2000000ull
 
 static void drop_run(struct cluster *c)
 {
@@ -709,7 +786,13 @@ static bool advance_run(struct cluster *c, struct job *j)
 		c->ran_this_tick = true;
 		return true;
 	}
-	executor_finish(c->run, &res);
+	/* the ended run stays, for a rollback should we turn out to disagree */
+	if (executor_result(c->run, &res)) {
+		drop_run(c);
+		return false;
+	}
+	mm_publish(c, j->id, j->tasks[ti].id, c->run, res.fuel_used);
+	mm_keep(j->id, j->tasks[ti].id, c->run);
 	c->run = NULL;
 	/* this tick's snapshot of etcd does not show our attestation yet */
 	strcpy(c->last_job, c->run_job);
@@ -741,9 +824,12 @@ static bool audit_task(struct cluster *c, struct job *j, unsigned int ti)
 		return false;
 	snprintf(rel, sizeof(rel), "att/%s/%s", j->tasks[ti].id, self);
 	kv = jkv(j, rel);
-	if (kv && !att_check(c, kv->val, self, &mine) &&
-	    !attest_task_same(&mine, &committed))
-		reconcile(c, j, ti, &mine, &committed);
+	if (!kv || att_check(c, kv->val, self, &mine))
+		return true;
+	if (attest_task_same(&mine, &committed))
+		mm_drop(j->id, j->tasks[ti].id);	/* agreed: no rollback needed */
+	else
+		reconcile(c, j, ti, &committed);
 	return true;
 }
 
@@ -760,6 +846,31 @@ static void audit_ended(struct cluster *c, struct job *j)
 		audit_task(c, j, i);
 }
 
+/*
+ * Replicas of task ti in plan p: its r planned ones, plus the tie-breakers
+ * the coordinator added in this epoch (jobs/<job>/extra/<task>).
+ */
+static unsigned int task_replicas(struct job *j, const struct plan *p,
+				  unsigned int ti)
+{
+	unsigned int n = p->r;
+	struct etcd_kv *kv;
+	char rel[256];
+	json_int_t x;
+	json_t *o;
+
+	snprintf(rel, sizeof(rel), "extra/%s", j->tasks[ti].id);
+	kv = jkv(j, rel);
+	o = kv ? json_loads(kv->val, 0, NULL) : NULL;
+	if (o && (uint64_t)json_integer_value(json_object_get(o, "epoch")) == p->epoch) {
+		x = json_integer_value(json_object_get(o, "replicas"));
+		if (x > (json_int_t)n && x <= (json_int_t)p->nmembers)
+			n = x;
+	}
+	json_decref(o);
+	return n;
+}
+
 static void member_work(struct cluster *c, struct job *j, const struct plan *p)
 {
 	const char *self = c->a->cfg.node_id;
@@ -769,6 +880,11 @@ static void member_work(struct cluster *c, struct job *j, const struct plan *p)
 
 	if (c->run && strcmp(c->run_job, j->id))
 		return;		/* busy with another job's task */
+	/* a disagreement is reconciled now, not after the task in progress */
+	if (c->run)
+		audit_ended(c, j);
+	if (c->quarantined)
+		return;
 	if (c->run && advance_run(c, j))
 		return;
 	for (i = 0; i < j->ntasks && !c->quarantined; i++) {
@@ -776,7 +892,7 @@ static void member_work(struct cluster *c, struct job *j, const struct plan *p)
 		kv = jkv(j, rel);
 		if (audit_task(c, j, i))
 			continue;
-		if (kv || !plan_runs(p, i, self) ||
+		if (kv || !plan_runs_ext(p, i, self, task_replicas(j, p, i)) ||
 		    (!strcmp(c->last_job, j->id) && !strcmp(c->last_task, j->tasks[i].id)))
 			continue;
 		if (mono_now_ns() > c->work_deadline_ns) {
@@ -796,17 +912,44 @@ static void member_work(struct cluster *c, struct job *j, const struct plan *p)
 
 /* ---- coordinator ---- */
 
+/*
+ * Ties: every replica of a task attested and no claim has a strict
+ * majority (r = 2 with one faulty replica, say). The next member in plan
+ * order is added as one more replica, for this epoch; repeated while the
+ * tie lasts and members remain. A commit still needs a strict majority of
+ * all the task's replicas, tie-breakers included.
+ */
+static void add_tiebreaker(struct cluster *c, struct job *j, const struct plan *p,
+			   unsigned int ti, unsigned int nrep, unsigned int best)
+{
+	char key[256], val[64];
+
+	if (nrep >= p->nmembers) {
+		log_warn("job %s task %s: no strict majority among all %u members; waiting for a new epoch",
+			 j->id, j->tasks[ti].id, nrep);
+		return;
+	}
+	snprintf(val, sizeof(val), "{\"epoch\":%llu,\"replicas\":%u}",
+		 (unsigned long long)p->epoch, nrep + 1);
+	cluster_key(c, key, sizeof(key), "jobs/%s/extra/%s", j->id, j->tasks[ti].id);
+	if (etcd_put(c->etcd, key, val, strlen(val), 0))
+		return;
+	log_warn("job %s task %s: replicas disagree (at most %u of %u agree); adding %s as tie-breaker",
+		 j->id, j->tasks[ti].id, best, nrep, plan_replica_ext(p, ti, nrep));
+}
+
 static void try_commit(struct cluster *c, struct job *j, const struct plan *p,
 		       unsigned int ti)
 {
 	struct attest att[CLUSTER_MAX_MEMBERS];
-	unsigned int k, m, n = 0, best = 0, besti = 0, need = quorum_of(p->r);
+	unsigned int nrep = task_replicas(j, p, ti), need = quorum_of(nrep);
+	unsigned int k, m, n = 0, best = 0, besti = 0;
 	char rel[256], key[256], *s;
 	struct etcd_kv *kv;
-	json_t *arr, *o;
+	json_t *arr, *dissent, *o;
 
-	for (k = 0; k < p->r; k++) {
-		const char *node = plan_replica(p, ti, k);
+	for (k = 0; k < nrep; k++) {
+		const char *node = plan_replica_ext(p, ti, k);
 
 		snprintf(rel, sizeof(rel), "att/%s/%s", j->tasks[ti].id, node);
 		kv = jkv(j, rel);
@@ -827,16 +970,26 @@ static void try_commit(struct cluster *c, struct job *j, const struct plan *p,
 			besti = k;
 		}
 	}
-	if (best < need)
+	if (best < need) {
+		if (n == nrep)
+			add_tiebreaker(c, j, p, ti, nrep, best);
 		return;
+	}
 	arr = json_array();
+	dissent = json_array();
 	for (k = 0; k < n; k++) {
-		if (!attest_task_same(&att[besti], &att[k]))
-			continue;
 		snprintf(rel, sizeof(rel), "att/%s/%s", j->tasks[ti].id, att[k].node);
-		json_array_append_new(arr, json_loads(jkv(j, rel)->val, 0, NULL));
+		json_array_append_new(attest_task_same(&att[besti], &att[k]) ? arr : dissent,
+				      json_loads(jkv(j, rel)->val, 0, NULL));
 	}
 	o = json_pack("{s:I, s:o}", "epoch", (json_int_t)p->epoch, "attestations", arr);
+	/* with tie-breakers: how many replicas, and the tie they broke */
+	if (nrep > p->r) {
+		json_object_set_new(o, "replicas", json_integer(nrep));
+		json_object_set_new(o, "dissent", dissent);
+	} else {
+		json_decref(dissent);
+	}
 	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(o);
 	cluster_key(c, key, sizeof(key), "jobs/%s/commit/%s", j->id, j->tasks[ti].id);
@@ -844,7 +997,7 @@ static void try_commit(struct cluster *c, struct job *j, const struct plan *p,
 	if (s && etcd_create(c->etcd, key, s, strlen(s), 0) == 0) {
 		c->commits++;
 		log_info("job %s task %s committed by %u/%u replicas (epoch %llu)",
-			 j->id, j->tasks[ti].id, best, p->r, (unsigned long long)p->epoch);
+			 j->id, j->tasks[ti].id, best, nrep, (unsigned long long)p->epoch);
 	}
 	free(s);
 }
@@ -901,6 +1054,7 @@ static json_t *build_result(struct cluster *c, struct job *j, const struct plan 
 		goto out;
 	for (i = 0; i < j->ntasks; i++) {
 		json_int_t ep;
+		json_t *to;
 
 		if (commit_of(c, j, i, &a, &co))
 			goto out;
@@ -908,11 +1062,17 @@ static json_t *build_result(struct cluster *c, struct job *j, const struct plan 
 		memcpy(out[i], a.output, HASH_LEN);
 		revoked |= a.status == 5;	/* SYNAPSE_STATUS_REVOKED */
 		ep = json_integer_value(json_object_get(co, "epoch"));
-		json_array_append_new(tasks, json_pack("{s:s, s:o, s:i, s:o, s:o, s:I, s:O}",
+		to = json_pack("{s:s, s:o, s:i, s:o, s:o, s:I, s:O}",
 			"id", j->tasks[i].id, "input_hash", hexj(j->tasks[i].input_hash),
 			"status", a.status, "trace_hash", hexj(a.trace),
 			"output_hash", hexj(a.output), "epoch", ep,
-			"attestations", json_object_get(co, "attestations")));
+			"attestations", json_object_get(co, "attestations"));
+		/* a broken tie: the replica count and the evidence of the tie */
+		if (to && json_object_get(co, "replicas")) {
+			json_object_set(to, "replicas", json_object_get(co, "replicas"));
+			json_object_set(to, "dissent", json_object_get(co, "dissent"));
+		}
+		json_array_append_new(tasks, to);
 		json_decref(co);
 		if (add_epoch(c, j, epochs, ep))
 			goto out;
@@ -1046,6 +1206,38 @@ out:
 	job_free(&j);
 }
 
+/*
+ * Our ended runs whose job left the active set before we saw its commit
+ * (the majority committed and the result was written while we still ran):
+ * audit them anyway, so a late disagreement is still found, reported and
+ * reconciled. A task that never committed (the job was revoked) is dropped.
+ */
+static void audit_kept(struct cluster *c, struct etcd_kv *act, size_t nact,
+		       size_t plen)
+{
+	char jobs[MM_KEPT_MAX][JOB_ID_LEN + 1], tasks[MM_KEPT_MAX][TASK_ID_MAX + 1];
+	unsigned int n = mm_kept_list(jobs, tasks, MM_KEPT_MAX), k, i;
+	struct job j;
+	size_t a;
+
+	for (k = 0; k < n && !c->quarantined; k++) {
+		bool active = false;
+
+		for (a = 0; a < nact; a++)
+			active |= !strcmp(act[a].key + plen, jobs[k]);
+		if (active)
+			continue;	/* job_tick audits it */
+		if (job_load(c, jobs[k], &j)) {
+			mm_drop(jobs[k], tasks[k]);
+			continue;
+		}
+		for (i = 0; i < j.ntasks; i++)
+			if (!strcmp(j.tasks[i].id, tasks[k]) && !audit_task(c, &j, i))
+				mm_drop(jobs[k], tasks[k]);	/* never committed */
+		job_free(&j);
+	}
+}
+
 void jobs_tick(struct cluster *c)
 {
 	uint64_t t0 = mono_now_ns();
@@ -1053,6 +1245,8 @@ void jobs_tick(struct cluster *c)
 	char key[256];
 	size_t n, i, k, plen;
 
+	/* ended runs kept for a rollback: their jobs are long committed */
+	mm_prune(t0, MM_KEEP_NS);
 	cluster_key(c, key, sizeof(key), "active/");
 	if (etcd_range(c->etcd, key, true, &kvs, &n)) {
 		c->etcd_errors++;
@@ -1085,6 +1279,7 @@ void jobs_tick(struct cluster *c)
 		if (!found)
 			drop_run(c);
 	}
+	audit_kept(c, kvs, n, plen);
 	etcd_kvs_free(kvs, n);
 }
 
@@ -1182,6 +1377,7 @@ void cluster_stop(struct agent *a)
 		return;
 	event_free(c->tick);
 	executor_abort(c->run);
+	mm_drop_all();
 	/* a clean stop leaves at once instead of after the lease TTL */
 	if (c->lease)
 		etcd_lease_revoke(c->etcd, c->lease);
@@ -1189,6 +1385,7 @@ void cluster_stop(struct agent *a)
 	for (i = 0; i < c->nmembers; i++)
 		free(c->members[i]);
 	free(c->cert_pem);
+	json_decref(c->quarantine);
 	free(c);
 	the_cluster_set(NULL);
 	revocation_stop();

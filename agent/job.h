@@ -36,6 +36,7 @@ struct job {
 	struct captoken token;
 	uint8_t *token_bytes;
 	size_t token_len;
+	uint64_t checkpoint_every;	/* 0: the engine's default */
 	unsigned int ntasks;
 	struct task_spec *tasks;	/* sorted by id */
 	const char **task_ids;

@@ -145,7 +145,7 @@ static json_t *cmd_status(struct cluster *c, json_t *req)
 	size_t n, i, commits = 0, atts = 0, ntasks = 0;
 	char key[256], prefix[256];
 	const char *state = "submitted";
-	json_t *spec = NULL;
+	json_t *spec = NULL, *mism = json_array();
 	long long epoch = -1;
 
 	if (!id)
@@ -170,6 +170,8 @@ static json_t *cmd_status(struct cluster *c, json_t *req)
 			spec = json_loads(kvs[i].val, 0, NULL);
 		else if (!strcmp(rel, "result"))
 			res = json_loads(kvs[i].val, 0, NULL);
+		else if (!strncmp(rel, "mismatch/", 9))
+			json_array_append_new(mism, json_loads(kvs[i].val, 0, NULL));
 	}
 	etcd_kvs_free(kvs, n);
 	ntasks = json_array_size(json_object_get(spec, "tasks"));
@@ -186,6 +188,8 @@ static json_t *cmd_status(struct cluster *c, json_t *req)
 			"state", state, "epoch", (json_int_t)epoch,
 			"tasks", (int)ntasks, "tasks_committed", (int)commits,
 			"attestations", (int)atts);
+	/* replicas that disagreed: where they diverged, how they recovered */
+	json_object_set_new(rep, "mismatches", mism);
 	if (res) {
 		static const char *const f[] = { "input_hash", "plan_hash",
 			"execution_hash", "output_hash", "epoch", "cap_id", "reason" };
@@ -302,6 +306,34 @@ static json_t *cmd_cluster(struct cluster *c)
 			 "etcd_errors", (json_int_t)c->etcd_errors);
 }
 
+/* Lifts a node's quarantine: the coordinator takes it into the next epoch. */
+static json_t *cmd_quarantine_lift(struct cluster *c, json_t *req)
+{
+	const char *node = json_string_value(json_object_get(req, "node"));
+	struct etcd_kv kv;
+	char key[256];
+	json_t *rec;
+	int r;
+
+	if (!node || !node_id_valid(node))
+		return fail("%s", "needs \"node\": a node id");
+	cluster_key(c, key, sizeof(key), "quarantine/%s", node);
+	r = etcd_get(c->etcd, key, &kv);
+	if (r < 0)
+		return fail("%s", "etcd unavailable");
+	if (r == 1)
+		return fail("node %s is not quarantined", node);
+	rec = json_loads(kv.val, 0, NULL);
+	etcd_kv_clear(&kv);
+	if (etcd_delete(c->etcd, key)) {
+		json_decref(rec);
+		return fail("%s", "etcd unavailable");
+	}
+	log_info("cluster: quarantine of %s lifted by an operator", node);
+	return json_pack("{s:b, s:s, s:o}", "ok", 1, "node", node,
+			 "was", rec ? rec : json_null());
+}
+
 /*
  * Revocation is cluster-wide: revoked/<id> in etcd, mirrored by every
  * agent into its revocation set and pinned BPF map at its next tick
@@ -328,7 +360,8 @@ json_t *cluster_control(struct agent *a, const char *cmd, json_t *req)
 {
 	struct cluster *c = cluster_get();
 
-	if (strncmp(cmd, "job_", 4) && strcmp(cmd, "cluster"))
+	if (strncmp(cmd, "job_", 4) && strcmp(cmd, "cluster") &&
+	    strcmp(cmd, "quarantine_lift"))
 		return NULL;
 	if (!c)
 		return fail("%s", "this agent runs without a cluster (no --etcd)");
@@ -346,5 +379,7 @@ json_t *cluster_control(struct agent *a, const char *cmd, json_t *req)
 		return cmd_list(c);
 	if (!strcmp(cmd, "cluster"))
 		return cmd_cluster(c);
+	if (!strcmp(cmd, "quarantine_lift"))
+		return cmd_quarantine_lift(c, req);
 	return NULL;
 }

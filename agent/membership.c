@@ -77,6 +77,43 @@ bool member_of(const struct cluster *c, const char *node)
 	return false;
 }
 
+json_t *quarantine_of(const struct cluster *c, const char *node)
+{
+	return c->quarantine ? json_object_get(c->quarantine, node) : NULL;
+}
+
+/*
+ * quarantine/ as etcd has it now: a node quarantined itself after a
+ * replay still disagreed; an operator lifts it by deleting the key. An
+ * unreadable range keeps what we knew.
+ */
+static void read_quarantine(struct cluster *c)
+{
+	const char *self = c->a->cfg.node_id;
+	struct etcd_kv *kvs;
+	char key[256];
+	size_t n, i, plen;
+	json_t *q;
+	bool was = c->quarantined;
+
+	cluster_key(c, key, sizeof(key), "quarantine/");
+	if (etcd_range(c->etcd, key, false, &kvs, &n))
+		return;
+	plen = strlen(key);
+	q = json_object();
+	for (i = 0; i < n; i++) {
+		json_t *v = json_loads(kvs[i].val, 0, NULL);
+
+		json_object_set_new(q, kvs[i].key + plen, v ? v : json_object());
+	}
+	etcd_kvs_free(kvs, n);
+	json_decref(c->quarantine);
+	c->quarantine = q;
+	c->quarantined = quarantine_of(c, self) != NULL;
+	if (was && !c->quarantined)
+		log_info("cluster: quarantine lifted; back in the next epoch");
+}
+
 /* {"epoch": n, "members": [...]} -> sorted list (the writer sorted it). */
 static int parse_epoch(const char *text, uint64_t *n, char ***v, unsigned int *cnt)
 {
@@ -178,7 +215,14 @@ static void elect(struct cluster *c)
 
 	cluster_key(c, key, sizeof(key), "coordinator");
 	r = etcd_get(c->etcd, key, &kv);
-	if (r == 1 && !c->fenced) {
+	if (r == 0 && c->quarantined && !strcmp(kv.val, self)) {
+		/* a quarantined node does not coordinate: hand it over */
+		etcd_delete(c->etcd, key);
+		log_warn("cluster: quarantined; gave up the coordinator role");
+		etcd_kv_clear(&kv);
+		r = 1;
+	}
+	if (r == 1 && !c->fenced && !c->quarantined) {
 		if (etcd_create(c->etcd, key, self, strlen(self), c->lease) == 0)
 			log_info("cluster: elected coordinator");
 		r = etcd_get(c->etcd, key, &kv);
@@ -187,7 +231,7 @@ static void elect(struct cluster *c)
 		c->coordinator = false;
 		return;
 	}
-	c->coordinator = !c->fenced && !strcmp(kv.val, self);
+	c->coordinator = !c->fenced && !c->quarantined && !strcmp(kv.val, self);
 	etcd_kv_clear(&kv);
 }
 
@@ -221,8 +265,10 @@ static void advance_epoch(struct cluster *c)
 	if (etcd_range(c->etcd, key, true, &kvs, &n))
 		return;
 	plen = strlen(key);
+	/* quarantined nodes stay alive but get no work in new epochs */
 	for (i = 0; i < n && nlive < CLUSTER_MAX_MEMBERS; i++)
-		live[nlive++] = kvs[i].key + plen;
+		if (!quarantine_of(c, kvs[i].key + plen))
+			live[nlive++] = kvs[i].key + plen;
 	qsort(live, nlive, sizeof(*live), cmp_str);
 	if (!nlive || same_members(live, nlive, c->members, c->nmembers))
 		goto out;
@@ -285,6 +331,7 @@ void membership_tick(struct cluster *c)
 		c->coordinator = false;
 		return;
 	}
+	read_quarantine(c);
 	elect(c);
 	read_epoch(c);
 	if (c->coordinator) {

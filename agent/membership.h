@@ -18,7 +18,9 @@
  *   jobs/<job>/spec, jobs/<job>/epoch, jobs/<job>/accept/<E>/<node>,
  *   jobs/<job>/att/<task>/<node>, jobs/<job>/commit/<task>,
  *   jobs/<job>/out/<task>/<node>, jobs/<job>/result
- *   quarantine/<node>       why
+ *   jobs/<job>/cps/<task>/<node>, jobs/<job>/mismatch/<task>/<node>
+ *   quarantine/<node>       {node, job, task, reason, since, ...}: left out
+ *                           of new epochs until an operator deletes it
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -55,7 +57,8 @@ struct cluster {
 	uint64_t last_keepalive_ns;
 	bool fenced;			/* cannot prove membership: no work */
 	bool coordinator;
-	bool quarantined;
+	bool quarantined;		/* quarantine/<self> exists */
+	json_t *quarantine;		/* quarantine/: node -> record, per tick */
 	bool require_cap;
 	bool ran_this_tick;		/* work budget of this tick used up */
 	uint64_t work_deadline_ns;
@@ -86,6 +89,8 @@ void membership_keepalive(struct cluster *c);
 /* Still a live member within the lease TTL (checked after a long task). */
 bool cluster_may_attest(const struct cluster *c);
 bool member_of(const struct cluster *c, const char *node);
+/* The quarantine record of node (borrowed), or NULL. */
+json_t *quarantine_of(const struct cluster *c, const char *node);
 /* Members of epoch n (from epochs/<n>); caller frees with members_free. */
 int epoch_members(struct cluster *c, uint64_t n, char ***v, unsigned int *cnt);
 void members_free(char **v, unsigned int n);

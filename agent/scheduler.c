@@ -131,3 +131,19 @@ bool plan_runs(const struct plan *p, unsigned int task, const char *node)
 			return true;
 	return false;
 }
+
+const char *plan_replica_ext(const struct plan *p, unsigned int task, unsigned int k)
+{
+	return p->members[(task + k) % p->nmembers];
+}
+
+bool plan_runs_ext(const struct plan *p, unsigned int task, const char *node,
+		   unsigned int nrep)
+{
+	unsigned int k;
+
+	for (k = 0; k < nrep && k < p->nmembers; k++)
+		if (!strcmp(plan_replica_ext(p, task, k), node))
+			return true;
+	return false;
+}

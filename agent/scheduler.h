@@ -32,6 +32,14 @@ int plan_task_index(const struct plan *p, const char *task);
 int plan_member_index(const struct plan *p, const char *node);
 bool plan_runs(const struct plan *p, unsigned int task, const char *node);
 const char *plan_replica(const struct plan *p, unsigned int task, unsigned int k);
+/*
+ * Replica k of a task counting tie-breakers (k < nmembers): k < r as
+ * planned, k >= r the next members in plan order, added one at a time
+ * while the replicas so far have no strict majority (cluster.md "Ties").
+ */
+const char *plan_replica_ext(const struct plan *p, unsigned int task, unsigned int k);
+bool plan_runs_ext(const struct plan *p, unsigned int task, const char *node,
+		   unsigned int nrep);
 /* strict majority of n */
 static inline unsigned int quorum_of(unsigned int n)
 {

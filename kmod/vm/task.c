@@ -467,20 +467,30 @@ out_nomem:
 	return -SVM_ENOMEM;
 }
 
+/* Records checkpoint digest d and its fuel position (for bisecting). */
 static int push_digest(struct svm_task *t, const uint8_t *d)
 {
 	if (t->ndigests == t->cdigests) {
 		uint64_t c = t->cdigests ? t->cdigests * 2 : 64;
 		uint8_t (*a)[SVM_SHA256_LEN] = svm_valloc((size_t)c * SVM_SHA256_LEN);
+		uint64_t *f = svm_valloc((size_t)c * sizeof(*f));
 
-		if (!a)
+		if (!a || !f) {
+			svm_vfree(a);
+			svm_vfree(f);
 			return -SVM_ENOMEM;
-		if (t->digests)
+		}
+		if (t->digests) {
 			memcpy(a, t->digests, (size_t)t->ndigests * SVM_SHA256_LEN);
+			memcpy(f, t->cp_fuel, (size_t)t->ndigests * sizeof(*f));
+		}
 		svm_vfree(t->digests);
+		svm_vfree(t->cp_fuel);
 		t->digests = a;
+		t->cp_fuel = f;
 		t->cdigests = c;
 	}
+	t->cp_fuel[t->ndigests] = t->ex.fuel_used;
 	memcpy(t->digests[t->ndigests++], d, SVM_SHA256_LEN);
 	return 0;
 }
@@ -875,5 +885,6 @@ void svm_task_free(struct svm_task *t)
 	svm_vfree(t->out);
 	svm_free(t->calls);
 	svm_vfree(t->digests);
+	svm_vfree(t->cp_fuel);
 	svm_free(t);
 }

@@ -108,6 +108,7 @@ struct svm_task {
 	uint64_t seq;			/* last checkpoint taken */
 	uint8_t trace[SVM_SHA256_LEN];	/* t_seq */
 	uint8_t (*digests)[SVM_SHA256_LEN];	/* every checkpoint's state digest */
+	uint64_t *cp_fuel;		/* and the fuel used when it was taken */
 	uint64_t ndigests, cdigests;
 	struct svm_snap *snaps;		/* ring of the last K */
 	uint32_t nsnaps;

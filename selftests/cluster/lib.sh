@@ -165,6 +165,15 @@ cl_etcd_count() {
 		python3 -c 'import json,sys; print(json.load(sys.stdin).get("count", 0))'
 }
 
+# The value of one etcd key (below /synapse/demo/), read over mTLS; empty if absent.
+cl_etcd_get() {
+	local key
+	key=$(printf '/synapse/demo/%s' "$1" | base64 -w0)
+	curl -s --max-time 3 --cacert "$CL_DIR/ca/ca.crt" --cert "$CL_DIR/n1.crt" --key "$CL_DIR/n1.key" \
+		"$CL_ETCD_URL/v3/kv/range" -d "{\"key\":\"$key\"}" |
+		python3 -c 'import json,sys,base64; k=json.load(sys.stdin).get("kvs", []); print(base64.b64decode(k[0]["value"]).decode() if k else "")'
+}
+
 # One field of "synctl -j job status JOB" as agent I sees it.
 cl_status_field() {
 	cl_synctl "$1" -j job status "$2" 2>/dev/null |

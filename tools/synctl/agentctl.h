@@ -13,4 +13,7 @@
 int agent_query(int argc, char *argv[], const char *usage, const char *cmd,
 		json_t **reply, int *status);
 
+/* One line: node, since when, reason, job and task of a quarantine record. */
+void print_quarantine(const char *node, json_t *q);
+
 #endif

@@ -28,7 +28,7 @@
 
 static const char usage[] =
 	"Usage: synctl job submit [-s SOCK] [-r N] [--fuel N] [--memory PAGES]\n"
-	"                         [--name NAME] [--cap TOKEN_FILE]\n"
+	"                         [--name NAME] [--cap TOKEN_FILE] [--checkpoint-every FUEL]\n"
 	"                         TASK_ID:MODULE.wasm[:INPUT_FILE] ...\n"
 	"       synctl job status|result|wait [-s SOCK] [--timeout S] JOB\n"
 	"       synctl job list|cluster [-s SOCK]\n"
@@ -39,7 +39,8 @@ static const char usage[] =
 	"         task, replication factor, capability token from 'synctl cap issue')\n"
 	"         to the local synapsed; prints the job id\n"
 	"status   the job's state, committed tasks and, once committed, its four hashes;\n"
-	"         for a refused job the reason\n"
+	"         for a refused job the reason; replicas that disagreed (first divergent\n"
+	"         checkpoint, fuel, where the replay started, outcome)\n"
 	"result   the committed result with its quorum certificate and task outputs (JSON)\n"
 	"wait     poll until the job is committed, revoked or refused (default timeout\n"
 	"         60 s); fails unless committed or revoked\n"
@@ -278,6 +279,7 @@ static int do_submit(int argc, char *argv[])
 		{ "name", required_argument, NULL, 'n' },
 		{ "cap", required_argument, NULL, 'c' },
 		{ "memory", required_argument, NULL, 'm' },
+		{ "checkpoint-every", required_argument, NULL, 'k' },
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -288,7 +290,7 @@ static int do_submit(int argc, char *argv[])
 	int c, i;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:r:f:n:c:m:j", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:r:f:n:c:m:k:j", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			sock_path = optarg;
@@ -310,6 +312,10 @@ static int do_submit(int argc, char *argv[])
 			break;
 		case 'm':
 			json_object_set_new(spec, "memory", json_integer(strtoll(optarg, NULL, 0)));
+			break;
+		case 'k':
+			json_object_set_new(spec, "checkpoint_every",
+					    json_integer(strtoll(optarg, NULL, 0)));
 			break;
 		case 'j':
 			json_output = true;
@@ -349,6 +355,36 @@ static void print_hashes(json_t *o)
 		if (json_is_string(json_object_get(o, f[i])))
 			printf("%-15s %s\n", f[i],
 			       json_string_value(json_object_get(o, f[i])));
+}
+
+/* Replicas that disagreed with the committed majority, and what they did. */
+static void print_mismatches(json_t *rep)
+{
+	json_t *m;
+	size_t i;
+
+	json_array_foreach(json_object_get(rep, "mismatches"), i, m) {
+		long long from = json_integer_value(json_object_get(m, "replayed_from"));
+		long long last = json_integer_value(json_object_get(m, "last_agreed"));
+
+		printf("mismatch        task %s on %s vs %s: first divergent checkpoint %lld at fuel %lld%s",
+		       json_string_value(json_object_get(m, "task")),
+		       json_string_value(json_object_get(m, "node")),
+		       json_string_value(json_object_get(m, "majority")),
+		       json_integer_value(json_object_get(m, "first_divergent")),
+		       json_integer_value(json_object_get(m, "first_divergent_fuel")),
+		       json_is_true(json_object_get(m, "after_last")) ?
+		       " (every checkpoint agrees: the end of the run differs)" : "");
+		if (last >= 0)
+			printf(", last agreed %lld at fuel %lld", last,
+			       json_integer_value(json_object_get(m, "last_agreed_fuel")));
+		if (from >= 0)
+			printf("; replayed from checkpoint %lld (fuel %lld)", from,
+			       json_integer_value(json_object_get(m, "replayed_from_fuel")));
+		else
+			printf("; replayed from the input");
+		printf(": %s\n", json_string_value(json_object_get(m, "outcome")));
+	}
 }
 
 static int status_once(const char *job, json_t **rep)
@@ -448,6 +484,7 @@ static int do_query(const char *what, int argc, char *argv[])
 			printf("%-15s %s\n", "reason",
 			       json_string_value(json_object_get(rep, "reason")));
 		print_hashes(rep);
+		print_mismatches(rep);
 	}
 	c = !strcmp(what, "wait") &&
 	    !strcmp(json_string_value(json_object_get(rep, "state")), "refused");
@@ -536,6 +573,54 @@ static void check_token(struct vctx *v, json_t *res, const uint8_t cap[HASH_LEN]
 		printf("capability token: signed by the CA, subject %s\n", t.subject);
 	}
 	free(tok);
+}
+
+/*
+ * A task committed with tie-breakers (nrep > r replicas): its "dissent"
+ * and "attestations" must show that for every m from r to nrep - 1, the
+ * first m replicas had all attested and no claim had a strict majority of
+ * them - the only case in which the agent adds replica m + 1.
+ */
+static int check_tie(struct vctx *v, json_t *t, const struct plan *p,
+		     unsigned int ti, const char *job, const uint8_t input[HASH_LEN],
+		     unsigned int nrep)
+{
+	struct attest a[64], *by[64] = { NULL };
+	unsigned int n = 0, k, m, i, best;
+	const char *list[] = { "attestations", "dissent" };
+	size_t idx;
+	json_t *x;
+
+	if (nrep > 64)
+		return -1;
+	for (i = 0; i < 2; i++) {
+		json_array_foreach(json_object_get(t, list[i]), idx, x) {
+			if (n >= 64 || check_att(v, x, &a[n]) || a[n].kind != ATT_TASK ||
+			    strcmp(a[n].job, job) || strcmp(a[n].task, p->tasks[ti]) ||
+			    memcmp(a[n].input, input, HASH_LEN))
+				return -1;
+			for (k = 0; k < nrep; k++)
+				if (!strcmp(plan_replica_ext(p, ti, k), a[n].node) && !by[k])
+					by[k] = &a[n];
+			n++;
+		}
+	}
+	for (m = p->r; m < nrep; m++) {
+		best = 0;
+		for (k = 0; k < m; k++) {
+			unsigned int same = 0;
+
+			if (!by[k])
+				return -1;	/* a tie needs every replica's claim */
+			for (i = 0; i < m; i++)
+				same += by[i] && attest_task_same(by[k], by[i]);
+			if (same > best)
+				best = same;
+		}
+		if (best >= quorum_of(m))
+			return -1;	/* there was a majority: no tie-breaker */
+	}
+	return 0;
 }
 
 static int verify_result(struct vctx *v, json_t *res)
@@ -635,7 +720,7 @@ static int verify_result(struct vctx *v, json_t *res)
 		char eb[32], *who[64];
 		json_t *ej, *mem, *x;
 		const char **m;
-		unsigned int nok = 0, idx;
+		unsigned int nok = 0, idx, nrep;
 		struct plan p;
 		struct attest a;
 
@@ -651,6 +736,13 @@ static int verify_result(struct vctx *v, json_t *res)
 			continue;
 		}
 		free(m);
+		nrep = json_is_integer(json_object_get(t, "replicas")) ?
+		       json_integer_value(json_object_get(t, "replicas")) : p.r;
+		if (nrep < p.r || nrep > p.nmembers ||
+		    (nrep > p.r && check_tie(v, t, &p, k, job, ti[k], nrep))) {
+			verr(v, "tie-breaker replicas without a tie among the planned ones", ids[k]);
+			nrep = p.r;
+		}
 		json_array_foreach(json_object_get(t, "attestations"), idx, x) {
 			if (check_att(v, x, &a))
 				continue;
@@ -658,17 +750,18 @@ static int verify_result(struct vctx *v, json_t *res)
 			    memcmp(a.input, ti[k], HASH_LEN) || memcmp(a.trace, tr[k], HASH_LEN) ||
 			    memcmp(a.output, out[k], HASH_LEN) ||
 			    a.status != json_integer_value(json_object_get(t, "status")) ||
-			    !plan_runs(&p, k, a.node) || nok >= 64 ||
+			    !plan_runs_ext(&p, k, a.node, nrep) || nok >= 64 ||
 			    seen(who, nok, a.node)) {
 				verr(v, "task attestation does not match", a.node);
 				continue;
 			}
 			who[nok++] = strdup(a.node);
 		}
-		if (nok < quorum_of(p.r))
+		if (nok < quorum_of(nrep))
 			verr(v, "no replica majority for task", ids[k]);
 		else if (!json_output)
-			printf("task %s: %u/%u replicas agree\n", ids[k], nok, p.r);
+			printf("task %s: %u/%u replicas agree%s\n", ids[k], nok, nrep,
+			       nrep > p.r ? " (tie broken by added replicas)" : "");
 		while (nok)
 			free(who[--nok]);
 		plan_free(&p);

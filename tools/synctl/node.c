@@ -63,6 +63,12 @@ int node_main(int argc, char *argv[])
 	print_expiry(json_object_get(reply, "cert_not_after"));
 	printf("protocol:    v%lld..v%lld\n", n(pv, "min"), n(pv, "max"));
 	printf("uptime:      %llds\n", n(reply, "uptime_s"));
+	if (json_is_string(json_object_get(reply, "cluster_state")))
+		printf("membership:  %s\n", s(reply, "cluster_state"));
+	if (json_is_object(json_object_get(reply, "quarantine"))) {
+		printf("quarantine:  ");
+		print_quarantine(s(reply, "node_id"), json_object_get(reply, "quarantine"));
+	}
 	printf("peers:       %lld configured, %lld up, %lld suspect, %lld down\n",
 	       n(peers, "configured"), n(peers, "up"), n(peers, "suspect"),
 	       n(peers, "down"));
