@@ -71,6 +71,25 @@ TEST(plan_clamps_replicas_and_refuses_duplicates)
 	EXPECT_EQ(1, quorum_of(1));
 }
 
+/* Tie-breakers are the next members in plan order, never a planned replica. */
+TEST(plan_tie_breakers_follow_plan_order)
+{
+	struct plan p;
+	unsigned int t, k;
+
+	ASSERT_EQ(0, plan_compute(&p, 1, m3, 3, t5, 5, 2));
+	for (t = 0; t < 5; t++) {
+		for (k = 0; k < 2; k++)
+			EXPECT_STREQ(plan_replica(&p, t, k), plan_replica_ext(&p, t, k));
+		EXPECT_FALSE(plan_runs(&p, t, plan_replica_ext(&p, t, 2)));
+		EXPECT_TRUE(plan_runs_ext(&p, t, plan_replica_ext(&p, t, 2), 3));
+		EXPECT_FALSE(plan_runs_ext(&p, t, plan_replica_ext(&p, t, 2), 2));
+	}
+	/* task 1 on n2, n3: its tie-breaker is n1 */
+	EXPECT_STREQ("n1", plan_replica_ext(&p, 1, 2));
+	plan_free(&p);
+}
+
 TEST(merkle_root_shape)
 {
 	uint8_t l[3][HASH_LEN], r1[HASH_LEN], r2[HASH_LEN], want[HASH_LEN];
