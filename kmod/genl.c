@@ -13,6 +13,8 @@
 #include <net/sock.h>
 
 #include "uapi/synapse.h"
+#include "kmod/vm/svm.h"
+#include "kmod/vm/task.h"
 #include "limits.h"
 #include "version.h"
 #include "sha256.h"
@@ -46,22 +48,30 @@ static const struct nla_policy synapse_hash_policy[SYNAPSE_A_HASH_FLAGS + 1] = {
 	[SYNAPSE_A_HASH_FLAGS] = { .type = NLA_U32 },
 };
 
+/* The task limits are the engine's defaults: one source of truth. */
 static int synapse_put_limits(struct sk_buff *msg)
 {
-	static const struct {
+	struct svm_task_limits d;
+	struct {
 		int attr;
 		u64 value;
-	} limits[] = {
-		{ SYNAPSE_A_LIMIT_MODULE_SIZE, SYNAPSE_LIMIT_MODULE_SIZE_DEFAULT },
-		{ SYNAPSE_A_LIMIT_MEMORY_PAGES, SYNAPSE_LIMIT_MEMORY_PAGES_DEFAULT },
-		{ SYNAPSE_A_LIMIT_TABLE_SIZE, SYNAPSE_LIMIT_TABLE_SIZE_DEFAULT },
-		{ SYNAPSE_A_LIMIT_VALUE_STACK, SYNAPSE_LIMIT_VALUE_STACK_DEFAULT },
-		{ SYNAPSE_A_LIMIT_CALL_DEPTH, SYNAPSE_LIMIT_CALL_DEPTH_DEFAULT },
-		{ SYNAPSE_A_LIMIT_OUTPUT_SIZE, SYNAPSE_LIMIT_OUTPUT_SIZE_DEFAULT },
-	};
+	} limits[6];
 	struct nlattr *nest;
 	size_t i;
 
+	svm_task_default_limits(&d);
+	limits[0].attr = SYNAPSE_A_LIMIT_MODULE_SIZE;
+	limits[0].value = SYNAPSE_LIMIT_MODULE_SIZE_DEFAULT;
+	limits[1].attr = SYNAPSE_A_LIMIT_MEMORY_PAGES;
+	limits[1].value = d.max_pages;
+	limits[2].attr = SYNAPSE_A_LIMIT_TABLE_SIZE;
+	limits[2].value = d.max_table;
+	limits[3].attr = SYNAPSE_A_LIMIT_VALUE_STACK;
+	limits[3].value = d.stack_slots;
+	limits[4].attr = SYNAPSE_A_LIMIT_CALL_DEPTH;
+	limits[4].value = d.max_frames;
+	limits[5].attr = SYNAPSE_A_LIMIT_OUTPUT_SIZE;
+	limits[5].value = d.max_output;
 	nest = nla_nest_start(msg, SYNAPSE_A_INFO_LIMITS);
 	if (!nest)
 		return -EMSGSIZE;
@@ -92,7 +102,7 @@ static int synapse_fill_info(struct sk_buff *msg, struct net *net)
 	    nla_put_u32(msg, SYNAPSE_A_INFO_HASH_STREAMS,
 			synapse_stream_count(net)))
 		return -EMSGSIZE;
-	return synapse_put_limits(msg);
+	return synapse_put_limits(msg) ?: synapse_tnet_put_totals(msg, net);
 }
 
 static int synapse_get_info_doit(struct sk_buff *skb, struct genl_info *info)

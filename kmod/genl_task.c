@@ -163,6 +163,42 @@ static struct sk_buff *reply_new(struct genl_info *info, u8 cmd, size_t size,
 	return msg;
 }
 
+/* ---- per-netns totals (GET_INFO) ---- */
+
+int synapse_tnet_put_totals(struct sk_buff *msg, struct net *net)
+{
+	struct synapse_tnet *tn = synapse_tnet(net);
+	struct synapse_task *t;
+	struct nlattr *nest;
+	u64 v[SYNAPSE_A_NETNS_MAX + 1] = {};
+	int type;
+
+	mutex_lock(&tn->lock);
+	v[SYNAPSE_A_NETNS_MODULES] = tn->nmodules;
+	v[SYNAPSE_A_NETNS_MODULE_BYTES] = tn->module_bytes;
+	v[SYNAPSE_A_NETNS_TASKS] = tn->ntasks;
+	v[SYNAPSE_A_NETNS_TASK_BYTES] = tn->task_bytes;
+	list_for_each_entry(t, &tn->tasks, node)
+		v[SYNAPSE_A_NETNS_TASKS_IN_FLIGHT] += !t->done;
+	mutex_unlock(&tn->lock);
+	v[SYNAPSE_A_NETNS_MODULES_MAX] = READ_ONCE(synapse_netns_modules_max);
+	v[SYNAPSE_A_NETNS_MODULE_BYTES_MAX] = READ_ONCE(synapse_netns_module_bytes_max);
+	v[SYNAPSE_A_NETNS_TASKS_MAX] = READ_ONCE(synapse_netns_tasks_max);
+	v[SYNAPSE_A_NETNS_TASK_BYTES_MAX] = READ_ONCE(synapse_netns_task_mem_max);
+
+	nest = nla_nest_start(msg, SYNAPSE_A_INFO_NETNS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (type = SYNAPSE_A_NETNS_MODULES; type <= SYNAPSE_A_NETNS_MAX; type++) {
+		if (nla_put_u64_64bit(msg, type, v[type], SYNAPSE_A_NETNS_PAD)) {
+			nla_nest_cancel(msg, nest);
+			return -EMSGSIZE;
+		}
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
 /* ---- modules ---- */
 
 int synapse_module_add_doit(struct sk_buff *skb, struct genl_info *info)
@@ -394,13 +430,16 @@ static int get_u32_limit(struct genl_info *info, int type, u32 min, u32 max,
 	return 0;
 }
 
+/* The engine's defaults are also the most a task may ask for (but output). */
 static int task_parse_limits(struct genl_info *info, struct svm_task_limits *l)
 {
+	struct svm_task_limits d;
 	struct nlattr *a;
 	u32 keep;
 	int err;
 
-	svm_task_default_limits(l);
+	svm_task_default_limits(&d);
+	*l = d;
 	if (info->attrs[SYNAPSE_A_TASK_FUEL])
 		l->fuel = nla_get_u64(info->attrs[SYNAPSE_A_TASK_FUEL]);
 	a = info->attrs[SYNAPSE_A_TASK_CHECKPOINT_EVERY];
@@ -415,15 +454,15 @@ static int task_parse_limits(struct genl_info *info, struct svm_task_limits *l)
 	}
 	keep = l->keep;
 	err = get_u32_limit(info, SYNAPSE_A_TASK_MEMORY_PAGES, 0,
-			    SYNAPSE_LIMIT_MEMORY_PAGES_DEFAULT, &l->max_pages) ?:
+			    d.max_pages, &l->max_pages) ?:
 	      get_u32_limit(info, SYNAPSE_A_TASK_TABLE_SIZE, 0,
-			    SYNAPSE_LIMIT_TABLE_SIZE_DEFAULT, &l->max_table) ?:
+			    d.max_table, &l->max_table) ?:
 	      get_u32_limit(info, SYNAPSE_A_TASK_VALUE_STACK, 64,
-			    SVM_DEFAULT_SLOTS, &l->stack_slots) ?:
+			    d.stack_slots, &l->stack_slots) ?:
 	      get_u32_limit(info, SYNAPSE_A_TASK_CALL_DEPTH, 1,
-			    SVM_DEFAULT_FRAMES, &l->max_frames) ?:
+			    d.max_frames, &l->max_frames) ?:
 	      get_u32_limit(info, SYNAPSE_A_TASK_OUTPUT_MAX, 0,
-			    SYNAPSE_LIMIT_OUTPUT_SIZE_DEFAULT, &l->max_output) ?:
+			    SYNAPSE_LIMIT_OUTPUT_SIZE_MAX, &l->max_output) ?:
 	      get_u32_limit(info, SYNAPSE_A_TASK_KEEP, 0,
 			    SYNAPSE_TASK_KEEP_MAX, &keep);
 	l->keep = keep;

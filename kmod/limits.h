@@ -1,20 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
- * limits.h - default engine limits, reported by SYNAPSE_CMD_GET_INFO.
+ * limits.h - bounds of the kernel module's requests that are not task
+ * limits. Plain constants, no includes: the kernel module and userspace
+ * tools may both include this file.
  *
- * Plain constants, no includes: the kernel module, the engine (both builds)
- * and userspace tools may all include this file. A task may ask for less,
- * never for more; the values behave identically on every engine because they
- * are part of the task's input hash.
+ * The task limits (memory pages, table size, value stack, call depth,
+ * output) have one source of truth, the engine's svm_task_default_limits()
+ * (kmod/vm/task.c): a task started without limits gets them, GET_INFO
+ * reports them, and TASK_START refuses more, except for the output limit,
+ * which a task may raise up to SYNAPSE_LIMIT_OUTPUT_SIZE_MAX.
  */
 #ifndef SYNAPSE_KMOD_LIMITS_H
 #define SYNAPSE_KMOD_LIMITS_H
 
 #define SYNAPSE_LIMIT_MODULE_SIZE_DEFAULT	(16ULL << 20)	/* bytes */
-#define SYNAPSE_LIMIT_MEMORY_PAGES_DEFAULT	1024ULL		/* 64 MiB */
-#define SYNAPSE_LIMIT_TABLE_SIZE_DEFAULT	65536ULL	/* elements */
-#define SYNAPSE_LIMIT_VALUE_STACK_DEFAULT	65536ULL	/* slots */
-#define SYNAPSE_LIMIT_CALL_DEPTH_DEFAULT	1024ULL		/* frames */
-#define SYNAPSE_LIMIT_OUTPUT_SIZE_DEFAULT	(16ULL << 20)	/* bytes */
+#define SYNAPSE_LIMIT_OUTPUT_SIZE_MAX		(16ULL << 20)	/* bytes */
 
 #endif /* SYNAPSE_KMOD_LIMITS_H */

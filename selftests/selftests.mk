@@ -19,6 +19,12 @@ $(KSELFTEST_DIR)/%: selftests/kmod/%.c $(KSELFTEST_DIR)/synl.o $(KSELFTEST_HDRS)
 	$(CC) $(CFLAGS) -Wno-shadow -Wno-missing-prototypes -o $@ $< \
 		$(KSELFTEST_DIR)/synl.o $(LDFLAGS) -lmnl -lcrypto
 
+# info compares GET_INFO's limits with the engine's own defaults (libsynvm).
+$(KSELFTEST_DIR)/info: selftests/kmod/info.c $(KSELFTEST_DIR)/synl.o $(KSELFTEST_HDRS) $(HARNESS) $(BUILD)/libsynvm.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Wno-shadow -Wno-missing-prototypes -o $@ $< \
+		$(KSELFTEST_DIR)/synl.o $(BUILD)/libsynvm.a $(LDFLAGS) -lmnl -lcrypto
+
 selftests-kmod: $(KSELFTEST_BINS)
 USER_PROGS += $(KSELFTEST_BINS)
 

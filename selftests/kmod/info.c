@@ -8,6 +8,8 @@
 #include <kselftest_harness.h>
 
 #include "kmod/limits.h"
+#include "kmod/vm/svm.h"
+#include "kmod/vm/task.h"
 #include "synl.h"
 #include "util.h"
 
@@ -76,22 +78,27 @@ TEST_F(info, hash_limits)
 	EXPECT_GE(SYNAPSE_HASH_CHUNK_MAX, 1024);
 }
 
+/* The task limits GET_INFO reports are the engine's own defaults. */
 TEST_F(info, engine_limits)
 {
-	static const uint64_t want[SYNAPSE_A_LIMIT_MAX + 1] = {
-		[SYNAPSE_A_LIMIT_MODULE_SIZE] = SYNAPSE_LIMIT_MODULE_SIZE_DEFAULT,
-		[SYNAPSE_A_LIMIT_MEMORY_PAGES] = SYNAPSE_LIMIT_MEMORY_PAGES_DEFAULT,
-		[SYNAPSE_A_LIMIT_TABLE_SIZE] = SYNAPSE_LIMIT_TABLE_SIZE_DEFAULT,
-		[SYNAPSE_A_LIMIT_VALUE_STACK] = SYNAPSE_LIMIT_VALUE_STACK_DEFAULT,
-		[SYNAPSE_A_LIMIT_CALL_DEPTH] = SYNAPSE_LIMIT_CALL_DEPTH_DEFAULT,
-		[SYNAPSE_A_LIMIT_OUTPUT_SIZE] = SYNAPSE_LIMIT_OUTPUT_SIZE_DEFAULT,
-	};
+	struct svm_task_limits d;
+	uint64_t want[SYNAPSE_A_LIMIT_MAX + 1] = { 0 };
 	int t;
 
+	svm_task_default_limits(&d);
+	want[SYNAPSE_A_LIMIT_MODULE_SIZE] = SYNAPSE_LIMIT_MODULE_SIZE_DEFAULT;
+	want[SYNAPSE_A_LIMIT_MEMORY_PAGES] = d.max_pages;
+	want[SYNAPSE_A_LIMIT_TABLE_SIZE] = d.max_table;
+	want[SYNAPSE_A_LIMIT_VALUE_STACK] = d.stack_slots;
+	want[SYNAPSE_A_LIMIT_CALL_DEPTH] = d.max_frames;
+	want[SYNAPSE_A_LIMIT_OUTPUT_SIZE] = d.max_output;
 	for (t = SYNAPSE_A_LIMIT_MODULE_SIZE; t <= SYNAPSE_A_LIMIT_MAX; t++) {
 		EXPECT_TRUE(self->info.has_limit[t]) TH_LOG("limit %d missing", t);
 		EXPECT_EQ(want[t], self->info.limits[t]) TH_LOG("limit %d", t);
 	}
+	/* the values the engine documents (Documentation/abi.md) */
+	EXPECT_EQ(1u << 20, self->info.limits[SYNAPSE_A_LIMIT_VALUE_STACK]);
+	EXPECT_EQ(10000u, self->info.limits[SYNAPSE_A_LIMIT_CALL_DEPTH]);
 }
 
 TEST(info_unprivileged)
