@@ -608,6 +608,51 @@ static int host_checkpoint(struct svm_exec *ex, bool host)
 	return on_checkpoint(ex, host);
 }
 
+/* Start the entry after instantiation (and the start function, if any). */
+static int begin_entry(struct svm_task *t)
+{
+	const struct svm_task_params *p = &t->p;
+
+	if (svm_exec_start(&t->ex, t->entry, p->args, p->nargs, 0))
+		return -SVM_ENOMEM;
+	if (p->meter) {
+		t->ex.cp_every = p->lim.checkpoint_every;
+		t->ex.next_cp = t->ex.fuel_used + p->lim.checkpoint_every;
+		t->ex.checkpoint = host_checkpoint;
+		/* checkpoint 0: the state right after instantiation */
+		if (t->ex.active && take_checkpoint(t, false))
+			return -SVM_ENOMEM;
+	}
+	if (t->ex.active && !cap_holds(t, SVM_CAP_START, -1)) {
+		t->ex.status = SYNAPSE_STATUS_REVOKED;
+		t->ex.active = false;
+	}
+	return 0;
+}
+
+/*
+ * A slice of the start function. When it returns, the entry begins; its
+ * first slice is the caller's next svm_task_run() (SVM_RUN_YIELD), unless
+ * the caller runs without slices (budget 0) or the task already ended.
+ */
+static int run_start(struct svm_task *t, uint64_t budget)
+{
+	int err;
+
+	if (svm_exec_run(&t->ex, budget) == SVM_RUN_YIELD)
+		return SVM_RUN_YIELD;
+	t->in_start = false;
+	/* a trap, fuel exhaustion or revocation in it ends the task */
+	if (t->ex.status != SYNAPSE_STATUS_OK)
+		return SVM_RUN_DONE;
+	err = begin_entry(t);
+	if (err) {
+		t->err = err;
+		fail_internal(t);
+	}
+	return t->ex.active && budget ? SVM_RUN_YIELD : SVM_RUN_DONE;
+}
+
 struct svm_task *svm_task_create(const struct svm_module *m,
 				 const struct svm_task_params *p,
 				 const struct svm_task_host *host,
@@ -709,27 +754,18 @@ struct svm_task *svm_task_create(const struct svm_module *m,
 		if (svm_memtrack_grow(&t->mt, t->inst->mem->pages << 4))
 			goto out_free_task;
 	}
-	/* the start function: fuel and host calls count, before checkpoint 0 */
+	/*
+	 * The start function: fuel and host calls count, before checkpoint 0.
+	 * It runs in svm_task_run()'s slices like the entry, so a start
+	 * function that loops is bounded by the caller's slices, not only by
+	 * fuel; the entry begins when it returns.
+	 */
 	if (m->has_start) {
 		if (svm_exec_start(&t->ex, t->inst->funcs[m->start], NULL, 0, 0))
 			goto out_free_task;
-		svm_exec_run(&t->ex, 0);
-		if (t->ex.status != SYNAPSE_STATUS_OK)
-			goto out_done;
-	}
-	if (svm_exec_start(&t->ex, t->entry, p->args, p->nargs, 0))
+		t->in_start = true;
+	} else if (begin_entry(t)) {
 		goto out_free_task;
-	if (p->meter) {
-		t->ex.cp_every = p->lim.checkpoint_every;
-		t->ex.next_cp = t->ex.fuel_used + p->lim.checkpoint_every;
-		t->ex.checkpoint = host_checkpoint;
-		/* checkpoint 0: the state right after instantiation */
-		if (t->ex.active && take_checkpoint(t, false))
-			goto out_free_task;
-	}
-	if (t->ex.active && !cap_holds(t, SVM_CAP_START, -1)) {
-		t->ex.status = SYNAPSE_STATUS_REVOKED;
-		t->ex.active = false;
 	}
 out_done:
 	if (!t->ex.active)
@@ -755,6 +791,15 @@ int svm_task_run(struct svm_task *t, uint64_t budget)
 
 	if (t->done)
 		return SVM_RUN_DONE;
+	if (t->in_start) {
+		r = run_start(t, budget);
+		if (r == SVM_RUN_YIELD)
+			return r;
+		if (!t->ex.active) {
+			finish(t);
+			return SVM_RUN_DONE;
+		}
+	}
 	r = svm_exec_run(&t->ex, budget);
 	if (r == SVM_RUN_YIELD)
 		return r;

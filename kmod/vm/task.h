@@ -95,6 +95,7 @@ struct svm_task {
 	struct svm_funcinst *entry;
 	struct svm_memtrack mt;
 	bool have_mt;
+	bool in_start;			/* ex runs the start function */
 	bool done;
 
 	uint8_t *out;

@@ -4,7 +4,8 @@
  * limits, kill of a running task, replay equal to the original, 64 tasks at
  * once, a fuel-bounded infinite loop that does not stall the machine,
  * validation errors with offsets, admin-only mutations, netns isolation and
- * netns deletion while tasks run. Uses the example tasks in build/examples.
+ * netns deletion while tasks run, a start function that runs in slices like
+ * the entry. Uses the example tasks in build/examples.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +31,8 @@ struct tinfo {
 	uint64_t fuel_used, output_len;
 	uint8_t trace[32], output[32], input[32];
 	bool done;
+	uint64_t result;
+	unsigned int nresults;
 };
 
 struct topts {
@@ -122,6 +125,10 @@ static int parse_task(const struct nlmsghdr *nlh, void *data)
 			break;
 		case SYNAPSE_A_TASK_OUTPUT_HASH:
 			memcpy(ti->output, mnl_attr_get_payload(a), 32);
+			break;
+		case SYNAPSE_A_TASK_RESULT:
+			if (!ti->nresults++)
+				ti->result = mnl_attr_get_u64(a);
 			break;
 		}
 	}
@@ -363,6 +370,100 @@ TEST_F(task, kill_running_and_no_stall)
 	ASSERT_EQ(0, task_wait(&self->s, id, &ti, 5000));
 	TH_LOG("killed after %.1f ms", now_ms() - t0);
 	EXPECT_EQ((uint32_t)SYNAPSE_STATUS_KILLED, ti.status);
+	EXPECT_EQ(0, task_cmd(&self->s, SYNAPSE_CMD_TASK_DEL, id, NULL));
+}
+
+/*
+ * (module (func $s (loop (br 0))) (func (export "run")) (start $s)):
+ * a start function that never returns.
+ */
+static const uint8_t start_loop_wasm[] = {
+	0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+	0x01, 0x04, 0x01, 0x60, 0x00, 0x00,			/* type () -> () */
+	0x03, 0x03, 0x02, 0x00, 0x00,				/* two funcs */
+	0x07, 0x07, 0x01, 0x03, 'r', 'u', 'n', 0x00, 0x01,	/* export run */
+	0x08, 0x01, 0x00,					/* start 0 */
+	0x0a, 0x0c, 0x02,
+	0x07, 0x00, 0x03, 0x40, 0x0c, 0x00, 0x0b, 0x0b,		/* loop br 0 */
+	0x02, 0x00, 0x0b,
+};
+
+/*
+ * (module (global (mut i32) (i32.const 0))
+ *   (func $s (global.set 0 (i32.const 42)))
+ *   (func (export "run") (result i32) (global.get 0)) (start $s)):
+ * the entry sees what the start function did.
+ */
+static const uint8_t start_set_wasm[] = {
+	0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+	0x01, 0x08, 0x02, 0x60, 0x00, 0x00, 0x60, 0x00, 0x01, 0x7f,
+	0x03, 0x03, 0x02, 0x00, 0x01,
+	0x06, 0x06, 0x01, 0x7f, 0x01, 0x41, 0x00, 0x0b,		/* global */
+	0x07, 0x07, 0x01, 0x03, 'r', 'u', 'n', 0x00, 0x01,
+	0x08, 0x01, 0x00,
+	0x0a, 0x0d, 0x02,
+	0x06, 0x00, 0x41, 0x2a, 0x24, 0x00, 0x0b,		/* set 42 */
+	0x04, 0x00, 0x23, 0x00, 0x0b,				/* get */
+};
+
+/*
+ * The start function runs on the workqueue in slices like the entry:
+ * TASK_START returns at once even when it never ends, the machine stays
+ * responsive, kill ends it, fuel bounds it, and the entry runs after it.
+ */
+TEST_F(task, start_function_sliced)
+{
+	struct topts small = { .fuel = 1000000 };
+	struct synl_info info;
+	uint8_t loop[32], set[32];
+	double t0, took, worst = 0;
+	struct tinfo ti;
+	uint64_t id;
+	int i;
+
+	ASSERT_EQ(0, mod_add_bytes(&self->s, start_loop_wasm,
+				   sizeof(start_loop_wasm), loop)) TH_LOG("%s", self->s.msg);
+	ASSERT_EQ(0, mod_add_bytes(&self->s, start_set_wasm,
+				   sizeof(start_set_wasm), set)) TH_LOG("%s", self->s.msg);
+
+	/* default fuel (10^10): minutes of TCG time if the request ran it */
+	t0 = now_ms();
+	ASSERT_EQ(0, task_start(&self->s, loop, NULL, &id)) TH_LOG("%s", self->s.msg);
+	took = now_ms() - t0;
+	TH_LOG("TASK_START with an endless start function took %.1f ms", took);
+	EXPECT_LT(took, 2000.0);
+	for (i = 0; i < 10; i++) {
+		t0 = now_ms();
+		ASSERT_EQ(0, synl_info(&self->s, &info));
+		if (now_ms() - t0 > worst)
+			worst = now_ms() - t0;
+		usleep(50000);
+	}
+	EXPECT_LT(worst, 1000.0);
+	ASSERT_EQ(0, task_cmd(&self->s, SYNAPSE_CMD_TASK_GET, id, &ti));
+	EXPECT_EQ((uint32_t)SYNAPSE_STATUS_RUNNING, ti.status);
+	EXPECT_GT(ti.fuel_used, 0ULL);
+	EXPECT_EQ(-EBUSY, task_cmd(&self->s, SYNAPSE_CMD_TASK_DEL, id, NULL));
+	ASSERT_EQ(0, task_cmd(&self->s, SYNAPSE_CMD_TASK_KILL, id, NULL));
+	ASSERT_EQ(0, task_wait(&self->s, id, &ti, 5000));
+	EXPECT_EQ((uint32_t)SYNAPSE_STATUS_KILLED, ti.status);
+	EXPECT_TRUE(ti.done);
+	EXPECT_EQ(0, task_cmd(&self->s, SYNAPSE_CMD_TASK_DEL, id, NULL));
+
+	/* bounded by fuel like any code */
+	ASSERT_EQ(0, task_start(&self->s, loop, &small, &id));
+	ASSERT_EQ(0, task_wait(&self->s, id, &ti, 60000));
+	EXPECT_EQ((uint32_t)SYNAPSE_STATUS_FUEL_EXHAUSTED, ti.status);
+	EXPECT_LE(ti.fuel_used, 1000000ULL);
+	EXPECT_GE(ti.fuel_used, 999000ULL);
+	EXPECT_EQ(0, task_cmd(&self->s, SYNAPSE_CMD_TASK_DEL, id, NULL));
+
+	/* a start function that returns: the entry runs after it */
+	ASSERT_EQ(0, task_start(&self->s, set, NULL, &id)) TH_LOG("%s", self->s.msg);
+	ASSERT_EQ(0, task_wait(&self->s, id, &ti, 20000));
+	EXPECT_EQ((uint32_t)SYNAPSE_STATUS_OK, ti.status);
+	EXPECT_EQ(1u, ti.nresults);
+	EXPECT_EQ(42ULL, ti.result);
 	EXPECT_EQ(0, task_cmd(&self->s, SYNAPSE_CMD_TASK_DEL, id, NULL));
 }
 

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Teardown while tasks run: rmmod with endless tasks in flight (in the init
-# netns and in another netns) returns promptly and frees everything; a netns
+# netns and in another netns, two of them stuck in a start function) returns
+# promptly and frees everything; a netns
 # deleted with tasks running goes away cleanly; completion events reach
 # `synctl monitor`. Leaves the module loaded, as it found it. Prints TAP.
 
@@ -64,10 +65,18 @@ else
 	not_ok "netns deleted with 4 running tasks # running=$running tasks_live $t_before->$t_after modules_live $m_before->$m_after $(head -c 200 "$tmp/ns")"
 fi
 
-# 3: rmmod with endless tasks in flight, here and in another netns
+# 3: rmmod with endless tasks in flight, here and in another netns; two
+# loop in their start function, (module (func $s (loop (br 0)))
+# (func (export "run")) (start $s)), which runs in slices like the entry
+printf '\0asm\1\0\0\0\1\4\1\140\0\0\3\3\2\0\0\7\7\1\3run\0\1\10\1\0\12\14\2\7\0\3\100\14\0\13\13\2\0\13' \
+	>"$tmp/start-loop.wasm"
 before=$(slab_kb)
-for i in 1 2 3 4 5 6 7 8; do
+for i in 1 2 3 4 5 6; do
 	$S task start --value-stack 4096 --max-pages 4 build/examples/loop.wasm >/dev/null
+done
+for i in 1 2; do
+	$S task start --value-stack 4096 "$tmp/start-loop.wasm" >/dev/null ||
+		not_ok "start-loop task $i starts"
 done
 unshare -n sh -c "$S task start --value-stack 4096 --max-pages 4 build/examples/loop.wasm >/dev/null; sleep 20" &
 holder=$!
@@ -75,9 +84,9 @@ sleep 1.5
 t0=$(date +%s%N)
 if rmmod synapse; then
 	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-	ok "rmmod with 9 endless tasks running took $ms ms"
+	ok "rmmod with 9 endless tasks running (2 in a start function) took $ms ms"
 else
-	not_ok "rmmod with 9 endless tasks running"
+	not_ok "rmmod with 9 endless tasks running (2 in a start function)"
 fi
 kill "$holder" 2>/dev/null
 wait "$holder" 2>/dev/null
