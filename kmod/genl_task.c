@@ -54,6 +54,7 @@ const struct nla_policy synapse_task_policy[SYNAPSE_A_TASK_MAX + 1] = {
 	[SYNAPSE_A_TASK_REPLAY_SEQ] = { .type = NLA_U64 },
 	[SYNAPSE_A_TASK_ARG_I32] = { .type = NLA_U32 },
 	[SYNAPSE_A_TASK_ARG_I64] = { .type = NLA_U64 },
+	[SYNAPSE_A_TASK_AUTO_DEL] = { .type = NLA_FLAG },
 };
 
 const struct genl_multicast_group synapse_task_mcgrps[1] = {
@@ -535,6 +536,7 @@ int synapse_task_start_doit(struct sk_buff *skb, struct genl_info *info)
 	if (info->attrs[SYNAPSE_A_TASK_CAP_ID])
 		nla_memcpy(t->cap_id, info->attrs[SYNAPSE_A_TASK_CAP_ID],
 			   sizeof(t->cap_id));
+	t->auto_del = nla_get_flag(info->attrs[SYNAPSE_A_TASK_AUTO_DEL]);
 	synapse_task_params_set_cap(&p, t->cap_id);
 
 	err = gather(info, SYNAPSE_A_TASK_INPUT, SYNAPSE_TASK_INPUT_MAX,

@@ -17,6 +17,9 @@ extern const struct nla_policy synapse_module_policy[SYNAPSE_A_MODULE_MAX + 1];
 extern const struct nla_policy synapse_task_policy[SYNAPSE_A_TASK_MAX + 1];
 extern const struct genl_multicast_group synapse_task_mcgrps[1];
 
+/* GET_INFO's SYNAPSE_A_INFO_NETNS: the netns's totals and limits. */
+int synapse_tnet_put_totals(struct sk_buff *msg, struct net *net);
+
 int synapse_module_add_doit(struct sk_buff *skb, struct genl_info *info);
 int synapse_module_del_doit(struct sk_buff *skb, struct genl_info *info);
 int synapse_module_get_doit(struct sk_buff *skb, struct genl_info *info);

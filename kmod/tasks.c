@@ -144,6 +144,8 @@ static void task_publish_done(struct synapse_task *t)
 	t->done = true;
 }
 
+static void task_free(struct synapse_tnet *tn, struct synapse_task *t);
+
 static void task_finish(struct synapse_task *t)
 {
 	struct synapse_tnet *tn = t->tn;
@@ -153,6 +155,14 @@ static void task_finish(struct synapse_task *t)
 	task_publish_done(t);
 	if (atomic_read(&t->kill) != SYNAPSE_KILL_TEARDOWN)
 		skb = synapse_task_event(t);
+	/*
+	 * AUTO_DEL: the event is the task's only record. Freed here, in the
+	 * same locked section that made it done, so no TASK_DEL can race it;
+	 * a dying netns frees it itself (tnet_exit walks the list unlocked).
+	 * Freeing a work item from its own function is allowed.
+	 */
+	if (t->auto_del && !tn->dying)
+		task_free(tn, t);
 	mutex_unlock(&tn->lock);
 	/* t may be deleted from here on: only tn and the skb are used */
 	if (skb)
@@ -200,11 +210,11 @@ static int task_check_room(struct synapse_tnet *tn, u64 reserve,
 	if (tn->dying)
 		return -ENODEV;
 	if (tn->ntasks >= READ_ONCE(synapse_netns_tasks_max)) {
-		NL_SET_ERR_MSG_MOD(extack, "too many tasks in this netns (netns_tasks_max): delete finished ones");
+		NL_SET_ERR_MSG_MOD(extack, "too many tasks in this netns (netns_tasks_max): finished tasks count until deleted (synctl task del), or start them with auto-delete");
 		return -ENOSPC;
 	}
 	if (tn->task_bytes + reserve > READ_ONCE(synapse_netns_task_mem_max)) {
-		NL_SET_ERR_MSG_MOD(extack, "task memory budget of this netns exhausted (netns_task_mem_max)");
+		NL_SET_ERR_MSG_MOD(extack, "task memory budget of this netns exhausted (netns_task_mem_max): finished tasks hold theirs until deleted (synctl task del), or start them with auto-delete");
 		return -ENOSPC;
 	}
 	return 0;

@@ -63,6 +63,7 @@ struct synapse_task {
 	u64 id, job_id, job_task_id;
 	u64 replay_of, replay_seq;
 	bool is_replay;
+	bool auto_del;			/* freed when done, after its event */
 	u8 cap_id[SYNAPSE_HASH_LEN];
 	char entry[SYNAPSE_TASK_ENTRY_MAX + 1];
 

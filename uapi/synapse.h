@@ -27,8 +27,14 @@
  *    SYNAPSE_A_INFO_HASH_STREAMS_MAX: NLA_U32, SYNAPSE_HASH_STREAMS_MAX
  *    SYNAPSE_A_INFO_HASH_STREAMS: NLA_U32, hash streams open now in the
  *                                 caller's netns
- *    SYNAPSE_A_INFO_LIMITS: NLA_NESTED, the engine limits
+ *    SYNAPSE_A_INFO_LIMITS: NLA_NESTED, the engine limits: what a task
+ *        started without limits gets (the engine's own defaults,
+ *        svm_task_default_limits()), also the most TASK_START accepts,
+ *        except OUTPUT_SIZE, which a task may raise to 16 MiB
  *        SYNAPSE_A_LIMIT_*: NLA_U64 each (see enum synapse_limit_attr)
+ *    SYNAPSE_A_INFO_NETNS: NLA_NESTED, the caller's netns: what its
+ *        modules and tasks hold now against the module's per-netns limits
+ *        SYNAPSE_A_NETNS_*: NLA_U64 each (see enum synapse_netns_attr)
  *
  * SYNAPSE_CMD_HASH
  * ----------------
@@ -164,6 +170,7 @@ enum synapse_attr {
 	SYNAPSE_A_CAP_ENFORCED,
 	SYNAPSE_A_CAP_REPEAT,
 	SYNAPSE_A_CAP_ELAPSED_NS,
+	SYNAPSE_A_INFO_NETNS,
 
 	__SYNAPSE_A_LAST
 };
@@ -182,6 +189,27 @@ enum synapse_limit_attr {
 	__SYNAPSE_A_LIMIT_LAST
 };
 #define SYNAPSE_A_LIMIT_MAX (__SYNAPSE_A_LIMIT_LAST - 1)
+
+/*
+ * SYNAPSE_A_INFO_NETNS: totals of the caller's netns. A finished task holds
+ * its share of TASKS and TASK_BYTES until SYNAPSE_CMD_TASK_DEL.
+ */
+enum synapse_netns_attr {
+	SYNAPSE_A_NETNS_UNSPEC,
+	SYNAPSE_A_NETNS_PAD,
+	SYNAPSE_A_NETNS_MODULES,	/* modules held */
+	SYNAPSE_A_NETNS_MODULES_MAX,	/* netns_modules_max */
+	SYNAPSE_A_NETNS_MODULE_BYTES,	/* bytes of the modules held */
+	SYNAPSE_A_NETNS_MODULE_BYTES_MAX, /* netns_module_bytes_max */
+	SYNAPSE_A_NETNS_TASKS,		/* tasks held, finished ones included */
+	SYNAPSE_A_NETNS_TASKS_MAX,	/* netns_tasks_max */
+	SYNAPSE_A_NETNS_TASKS_IN_FLIGHT, /* of TASKS: queued or running */
+	SYNAPSE_A_NETNS_TASK_BYTES,	/* worst-case task memory reserved */
+	SYNAPSE_A_NETNS_TASK_BYTES_MAX,	/* netns_task_mem_max */
+
+	__SYNAPSE_A_NETNS_LAST
+};
+#define SYNAPSE_A_NETNS_MAX (__SYNAPSE_A_NETNS_LAST - 1)
 
 /*
  * Modules and tasks
@@ -235,11 +263,18 @@ enum synapse_limit_attr {
  *    SYNAPSE_A_TASK_FUEL .. SYNAPSE_A_TASK_KEEP: limits, each optional; the
  *        defaults are the engine's (Documentation/operations.md) so that a
  *        task started with none hashes like `synvm run` with none
+ *    SYNAPSE_A_TASK_AUTO_DEL: NLA_FLAG, free the task as soon as it
+ *        finishes: its SYNAPSE_CMD_TASK_DONE event is the only record of
+ *        its results (no GET, OUTPUT, CHECKPOINTS or REPLAY afterwards)
  * The task is instantiated at once (link errors and a missing entry are
- * -EINVAL with extack; a trap in the start function is a finished task) and
- * queued. Reply: SYNAPSE_A_TASK_ID (NLA_U64), the kernel's id for it.
- * -ENOSPC: a per-netns limit (tasks, task memory budget) is reached;
- * -ERANGE: a limit above the module's maximum (extack names it).
+ * -EINVAL with extack) and queued; the start function, if any, runs on the
+ * workqueue in slices like the entry (a trap in it is a finished task).
+ * Reply: SYNAPSE_A_TASK_ID (NLA_U64), the kernel's id for it.
+ * -ENOSPC: a per-netns limit (tasks, task memory budget) is reached. A
+ * finished task keeps its share of both until SYNAPSE_CMD_TASK_DEL (or was
+ * started with SYNAPSE_A_TASK_AUTO_DEL); GET_INFO's SYNAPSE_A_INFO_NETNS
+ * shows what is held. -ERANGE: a limit above the module's maximum (extack
+ * names it).
  *
  * SYNAPSE_CMD_TASK_GET
  * --------------------
@@ -370,6 +405,7 @@ enum synapse_task_attr {
 	SYNAPSE_A_TASK_ARG_I64,		/* u64, repeated */
 	SYNAPSE_A_TASK_RESULT,		/* u64, repeated */
 	SYNAPSE_A_TASK_EXEC_NS,		/* u64 */
+	SYNAPSE_A_TASK_AUTO_DEL,	/* flag */
 
 	__SYNAPSE_A_TASK_LAST
 };

@@ -10,8 +10,10 @@ static const char usage[] =
 	"Usage: synctl info [-j|--json]\n"
 	"\n"
 	"Show the loaded synapse.ko: ABI version, module version, the kernel\n"
-	"crypto driver serving SHA-256, the HASH request limits and the engine\n"
-	"limits. Needs no privilege.\n";
+	"crypto driver serving SHA-256, the HASH request limits, the engine\n"
+	"limits (a task's defaults) and what this network namespace's modules\n"
+	"and tasks hold against its limits (finished tasks count until\n"
+	"`synctl task del`). Needs no privilege.\n";
 
 int info_main(int argc, char *argv[])
 {

@@ -29,6 +29,25 @@ const char *model_limit_name(unsigned int type)
 	return limit_names[type];
 }
 
+static const char *const netns_names[SYNAPSE_A_NETNS_MAX + 1] = {
+	[SYNAPSE_A_NETNS_MODULES] = "modules",
+	[SYNAPSE_A_NETNS_MODULES_MAX] = "modules_max",
+	[SYNAPSE_A_NETNS_MODULE_BYTES] = "module_bytes",
+	[SYNAPSE_A_NETNS_MODULE_BYTES_MAX] = "module_bytes_max",
+	[SYNAPSE_A_NETNS_TASKS] = "tasks",
+	[SYNAPSE_A_NETNS_TASKS_MAX] = "tasks_max",
+	[SYNAPSE_A_NETNS_TASKS_IN_FLIGHT] = "tasks_in_flight",
+	[SYNAPSE_A_NETNS_TASK_BYTES] = "task_bytes",
+	[SYNAPSE_A_NETNS_TASK_BYTES_MAX] = "task_bytes_max",
+};
+
+const char *model_netns_name(unsigned int type)
+{
+	if (type > SYNAPSE_A_NETNS_MAX)
+		return NULL;
+	return netns_names[type];
+}
+
 static int check_cmd(const struct nlmsghdr *nlh, uint8_t cmd)
 {
 	const struct genlmsghdr *genl;
@@ -79,6 +98,26 @@ static int parse_limits(const struct nlattr *nest, struct synctl_info *info)
 	return check_walk_end(attr, nest_tail(nest));
 }
 
+static int parse_netns(const struct nlattr *nest, struct synctl_info *info)
+{
+	const struct nlattr *attr;
+	uint16_t type;
+
+	if (mnl_attr_validate(nest, MNL_TYPE_NESTED) < 0)
+		return -EBADMSG;
+	mnl_attr_for_each_nested(attr, nest) {
+		type = mnl_attr_get_type(attr);
+		if (!model_netns_name(type))
+			continue;
+		if (mnl_attr_validate(attr, MNL_TYPE_U64) < 0)
+			return -EBADMSG;
+		info->netns[type] = mnl_attr_get_u64(attr);
+		info->netns_present |= 1U << type;
+	}
+	info->present |= INFO_HAS_NETNS;
+	return check_walk_end(attr, nest_tail(nest));
+}
+
 static int get_u32(const struct nlattr *attr, uint32_t *dst,
 		   unsigned int *present, unsigned int bit)
 {
@@ -120,6 +159,8 @@ static int parse_info_attr(const struct nlattr *attr, struct synctl_info *info)
 		return 0;
 	case SYNAPSE_A_INFO_LIMITS:
 		return parse_limits(attr, info);
+	case SYNAPSE_A_INFO_NETNS:
+		return parse_netns(attr, info);
 	}
 	return 0;
 }

@@ -24,6 +24,7 @@ enum {
 	INFO_HAS_LIMITS		= 1U << 5,
 	INFO_HAS_HASH_STREAMS_MAX = 1U << 6,
 	INFO_HAS_HASH_STREAMS	= 1U << 7,
+	INFO_HAS_NETNS		= 1U << 8,
 };
 
 struct synctl_info {
@@ -37,6 +38,8 @@ struct synctl_info {
 	uint32_t hash_streams;		/* streams open now in our netns */
 	uint32_t limits_present;	/* bit n: SYNAPSE_A_LIMIT_ n present */
 	uint64_t limits[SYNAPSE_A_LIMIT_MAX + 1];
+	uint32_t netns_present;		/* bit n: SYNAPSE_A_NETNS_ n present */
+	uint64_t netns[SYNAPSE_A_NETNS_MAX + 1];
 };
 
 struct synctl_hash_reply {
@@ -65,5 +68,7 @@ int model_parse_hash(const struct nlmsghdr *nlh, void *ctx);
 
 /* "module_size" for SYNAPSE_A_LIMIT_MODULE_SIZE, ...; NULL if unknown. */
 const char *model_limit_name(unsigned int type);
+/* JSON and table name of a SYNAPSE_A_NETNS_ total, NULL for others. */
+const char *model_netns_name(unsigned int type);
 
 #endif /* SYNCTL_MODEL_H */

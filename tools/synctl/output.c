@@ -31,6 +31,32 @@ static json_t *json_u64(uint64_t v)
 	return json_string(buf);
 }
 
+/* "used / max" lines for the netns's totals. */
+static void netns_print(FILE *f, const struct synctl_info *info)
+{
+	static const unsigned int rows[][2] = {
+		{ SYNAPSE_A_NETNS_MODULES, SYNAPSE_A_NETNS_MODULES_MAX },
+		{ SYNAPSE_A_NETNS_MODULE_BYTES, SYNAPSE_A_NETNS_MODULE_BYTES_MAX },
+		{ SYNAPSE_A_NETNS_TASKS, SYNAPSE_A_NETNS_TASKS_MAX },
+		{ SYNAPSE_A_NETNS_TASKS_IN_FLIGHT, 0 },
+		{ SYNAPSE_A_NETNS_TASK_BYTES, SYNAPSE_A_NETNS_TASK_BYTES_MAX },
+	};
+	unsigned int i, used, max;
+
+	fprintf(f, "this netns:\n");
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		used = rows[i][0];
+		max = rows[i][1];
+		if (!(info->netns_present & (1U << used)))
+			continue;
+		fprintf(f, "  %-15s %" PRIu64, model_netns_name(used),
+			info->netns[used]);
+		if (max && (info->netns_present & (1U << max)))
+			fprintf(f, " / %" PRIu64, info->netns[max]);
+		fputc('\n', f);
+	}
+}
+
 void info_print(FILE *f, const struct synctl_info *info)
 {
 	unsigned int t;
@@ -54,15 +80,17 @@ void info_print(FILE *f, const struct synctl_info *info)
 	if (info->present & INFO_HAS_HASH_STREAMS_MAX)
 		fprintf(f, "hash streams max: %" PRIu32 "\n",
 			info->hash_streams_max);
-	if (!(info->present & INFO_HAS_LIMITS))
-		return;
-	fprintf(f, "limits:\n");
-	for (t = 0; t <= SYNAPSE_A_LIMIT_MAX; t++) {
-		name = model_limit_name(t);
-		if (!name || !(info->limits_present & (1U << t)))
-			continue;
-		fprintf(f, "  %-15s %" PRIu64 "\n", name, info->limits[t]);
+	if (info->present & INFO_HAS_LIMITS) {
+		fprintf(f, "limits:\n");
+		for (t = 0; t <= SYNAPSE_A_LIMIT_MAX; t++) {
+			name = model_limit_name(t);
+			if (!name || !(info->limits_present & (1U << t)))
+				continue;
+			fprintf(f, "  %-15s %" PRIu64 "\n", name, info->limits[t]);
+		}
 	}
+	if (info->present & INFO_HAS_NETNS)
+		netns_print(f, info);
 }
 
 static json_t *limits_to_json(const struct synctl_info *info)
@@ -78,6 +106,23 @@ static json_t *limits_to_json(const struct synctl_info *info)
 		if (!name || !(info->limits_present & (1U << t)))
 			continue;
 		json_object_set_new(obj, name, json_u64(info->limits[t]));
+	}
+	return obj;
+}
+
+static json_t *netns_to_json(const struct synctl_info *info)
+{
+	json_t *obj = json_object();
+	unsigned int t;
+	const char *name;
+
+	if (!obj)
+		return NULL;
+	for (t = 0; t <= SYNAPSE_A_NETNS_MAX; t++) {
+		name = model_netns_name(t);
+		if (!name || !(info->netns_present & (1U << t)))
+			continue;
+		json_object_set_new(obj, name, json_u64(info->netns[t]));
 	}
 	return obj;
 }
@@ -110,6 +155,8 @@ json_t *info_to_json(const struct synctl_info *info)
 				    json_integer(info->hash_streams_max));
 	if (info->present & INFO_HAS_LIMITS)
 		json_object_set_new(obj, "limits", limits_to_json(info));
+	if (info->present & INFO_HAS_NETNS)
+		json_object_set_new(obj, "netns", netns_to_json(info));
 	return obj;
 }
 

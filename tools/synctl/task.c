@@ -37,6 +37,8 @@ static const char usage[] =
 	"  --table-size N  --value-stack N  --call-depth N  --output-max N\n"
 	"  --job N  --job-task N  --cap HEX64\n"
 	"  --arg i32:V|i64:V      an argument of the entry (repeat, in order)\n"
+	"  --auto-del             free the task when it finishes (its completion\n"
+	"                         event, as --wait prints it, is all that is left)\n"
 	"  --wait                 wait for the completion event, print the task\n"
 	"  --timeout SECS         give up waiting after SECS (default 120)\n"
 	"start, kill, del and replay need CAP_NET_ADMIN.\n";
@@ -44,7 +46,7 @@ static const char usage[] =
 enum {
 	OPT_ENTRY = 256, OPT_INPUT, OPT_FUEL, OPT_CP, OPT_KEEP, OPT_PAGES,
 	OPT_TABLE, OPT_STACK, OPT_DEPTH, OPT_OUTMAX, OPT_JOB, OPT_JOBTASK,
-	OPT_CAP, OPT_WAIT, OPT_TIMEOUT, OPT_ARG,
+	OPT_CAP, OPT_WAIT, OPT_TIMEOUT, OPT_ARG, OPT_AUTO_DEL,
 };
 
 struct task_opts {
@@ -53,6 +55,7 @@ struct task_opts {
 	uint64_t val[OPT_TIMEOUT + 1];
 	uint8_t cap[SYNAPSE_HASH_LEN];
 	bool wait;
+	bool auto_del;
 	unsigned int timeout;
 	unsigned int nargs;
 	bool arg64[16];
@@ -105,6 +108,9 @@ static int build_start(struct nlmsghdr *nlh, size_t buflen, void *ctx)
 	if (o->has[OPT_CAP] &&
 	    !mnl_attr_put_check(nlh, buflen, SYNAPSE_A_TASK_CAP_ID,
 				SYNAPSE_HASH_LEN, o->cap))
+		return -EMSGSIZE;
+	if (o->auto_del &&
+	    !mnl_attr_put_check(nlh, buflen, SYNAPSE_A_TASK_AUTO_DEL, 0, NULL))
 		return -EMSGSIZE;
 	for (i = 0; i < sizeof(lim) / sizeof(lim[0]) && !ret; i++) {
 		if (!o->has[lim[i].opt])
@@ -577,6 +583,7 @@ static int parse_task_opts(int argc, char *argv[], struct task_opts *o)
 		{ "job-task", required_argument, NULL, OPT_JOBTASK },
 		{ "cap", required_argument, NULL, OPT_CAP },
 		{ "wait", no_argument, NULL, OPT_WAIT },
+		{ "auto-del", no_argument, NULL, OPT_AUTO_DEL },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "arg", required_argument, NULL, OPT_ARG },
 		{ NULL, 0, NULL, 0 }
@@ -605,6 +612,9 @@ static int parse_task_opts(int argc, char *argv[], struct task_opts *o)
 			break;
 		case OPT_WAIT:
 			o->wait = true;
+			break;
+		case OPT_AUTO_DEL:
+			o->auto_del = true;
 			break;
 		case OPT_ARG:
 			if (parse_arg(o, optarg))
