@@ -28,9 +28,12 @@ check() {
 	shift
 	if "$@"; then ok "$name"; else not_ok "$name # $(echo "$ns" | tr -d '\n')"; fi
 }
-# ns: the netns object of `synctl -j info`; total NAME: one of its fields
-totals() { ns=$($S -j info | jq -c .netns); }
-total() { echo "$ns" | jq -r ".$1"; }
+# ns: the netns object of `synctl -j info`, also as n_<field> variables
+# (one jq per snapshot: every process start is slow under emulation)
+totals() {
+	ns=$($S -j info | jq -c .netns)
+	eval "$(echo "$ns" | jq -r 'to_entries[] | "n_\(.key)=\(.value)"')"
+}
 wait_done() {
 	i=0
 	while [ $i -lt 100 ]; do
@@ -51,28 +54,28 @@ hello=build/examples/hello.wasm
 # 1: a fresh netns holds nothing; the maxima are the module parameters
 totals
 check "fresh netns: nothing held, limits are the module parameters" \
-	test "$(total modules) $(total module_bytes) $(total tasks) $(total task_bytes) $(total tasks_in_flight)" = "0 0 0 0 0" -a \
-	"$(total modules_max) $(total module_bytes_max) $(total tasks_max) $(total task_bytes_max)" = \
+	test "$n_modules $n_module_bytes $n_tasks $n_task_bytes $n_tasks_in_flight" = "0 0 0 0 0" -a \
+	"$n_modules_max $n_module_bytes_max $n_tasks_max $n_task_bytes_max" = \
 	"$(cat $P/netns_modules_max) $(cat $P/netns_module_bytes_max) $(cat $P/netns_tasks_max) $(cat $P/netns_task_mem_max)"
 
 # 2: one module and one finished task
 $S task start --wait "$hello" >/dev/null
 totals
 check "a module and a finished task are counted" \
-	test "$(total modules) $(total module_bytes) $(total tasks) $(total tasks_in_flight)" = \
-	"1 $(stat -c %s "$hello") 1 0" -a "$(total task_bytes)" -gt 0
-held=$(total task_bytes)
+	test "$n_modules $n_module_bytes $n_tasks $n_tasks_in_flight" = \
+	"1 $(stat -c %s "$hello") 1 0" -a "$n_task_bytes" -gt 0
+held=$n_task_bytes
 
 # 3: a running task is in flight until killed, then only held
 id=$($S -j task start --value-stack 4096 --max-pages 4 build/examples/loop.wasm | jq -r .id)
 totals
 check "a running task is in flight" \
-	test "$(total modules) $(total tasks) $(total tasks_in_flight)" = "2 2 1" -a "$(total task_bytes)" -gt "$held"
+	test "$n_modules $n_tasks $n_tasks_in_flight" = "2 2 1" -a "$n_task_bytes" -gt "$held"
 $S task kill "$id"
 wait_done "$id"
 totals
 check "killed, it still holds its share until deleted" \
-	test "$(total tasks) $(total tasks_in_flight)" = "2 0" -a "$(total task_bytes)" -gt "$held"
+	test "$n_tasks $n_tasks_in_flight" = "2 0" -a "$n_task_bytes" -gt "$held"
 
 # 4: deleting the tasks gives everything back
 for t in $($S -j task list | jq -r '.[].id'); do
@@ -80,13 +83,13 @@ for t in $($S -j task list | jq -r '.[].id'); do
 done
 totals
 check "deleted tasks free their share" \
-	test "$(total tasks) $(total task_bytes) $(total tasks_in_flight)" = "0 0 0"
+	test "$n_tasks $n_task_bytes $n_tasks_in_flight" = "0 0 0"
 
 # 5: --auto-del: the completion event is all that is left
 out=$($S -j task start --auto-del --wait "$hello")
 totals
 check "an auto-deleted task is gone once its event is out" \
-	test "$(echo "$out" | jq -r .status)" = ok -a "$(total tasks) $(total task_bytes)" = "0 0" -a \
+	test "$(echo "$out" | jq -r .status)" = ok -a "$n_tasks $n_task_bytes" = "0 0" -a \
 	"$($S -j task list | jq length)" = 0
 
 # 6: the ENOSPC text says how to free room
