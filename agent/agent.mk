@@ -13,7 +13,9 @@ AGENT_D_SRCS	:= $(addprefix agent/,main.c tls.c mesh.c peer.c heartbeat.c \
 		     control.c metrics.c)
 # The cluster (issue 7): etcd control plane, jobs, embedded engine.
 AGENT_D_SRCS	+= $(addprefix agent/,etcd.c membership.c job.c jobctl.c \
-		     executor.c fault.c revocation.c mismatch.c)
+		     executor.c uengine.c kengine.c fault.c revocation.c mismatch.c)
+# The kernel engine (kengine.c) drives synapse.ko with synctl's netlink
+# transport and parsers, libsynnl.a (tools/synctl/synctl.mk).
 AGENT_D_LIBS	:= $(shell pkg-config --libs libcurl) $(SVM_LIB) -lcrypto
 AGENT_HDRS	:= $(wildcard agent/*.h)
 
@@ -27,7 +29,8 @@ $(BUILD)/agent/%.o: agent/%.c $(AGENT_HDRS)
 	$(CC) $(CFLAGS) $(AGENT_CFLAGS) -c -o $@ $<
 
 # Headers outside agent/*.h: rebuild when they change.
-$(BUILD)/agent/executor.o: $(wildcard kmod/vm/*.h uapi/*.h)
+$(BUILD)/agent/executor.o $(BUILD)/agent/uengine.o: $(wildcard kmod/vm/*.h uapi/*.h)
+$(BUILD)/agent/kengine.o: $(wildcard uapi/*.h tools/synctl/*.h)
 $(BUILD)/agent/revocation.o: agent/bpf/revoke.h uapi/synapse_cap.h
 
 $(AGENT_LIB): $(AGENT_LIB_OBJS)
@@ -37,7 +40,8 @@ $(AGENT_LIB): $(AGENT_LIB_OBJS)
 
 $(SYNAPSED): $(AGENT_D_OBJS) $(AGENT_LIB) $(SVM_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(AGENT_D_OBJS) $(AGENT_LIB) $(AGENT_LIBS) $(AGENT_D_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(AGENT_D_OBJS) $(AGENT_LIB) $(SYNNL_LIB) \
+		$(AGENT_LIBS) $(AGENT_D_LIBS) $(SYNNL_LIBS)
 
 USER_PROGS	+= $(SYNAPSED)
 

@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "agent/ctl.h"
+#include "agent/executor.h"
 #include "agent/membership.h"
 #include "agent/synapsed.h"
 
@@ -89,10 +90,12 @@ static json_t *cmd_node(struct agent *a)
 	for (i = 0; i < a->npeers; i++)
 		n[a->peers[i].state]++;
 	pk = pki_pubkey_raw(a->key, pub) ? json_null() : hex_json(pub, sizeof(pub));
-	o = json_pack("{s:b, s:s, s:s, s:s, s:o, s:s, s:o, s:{s:i, s:i}, s:I, s:I, s:{s:i, s:i, s:i, s:i}, s:o}",
+	o = json_pack("{s:b, s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:{s:i, s:i}, s:I, s:I, s:{s:i, s:i, s:i, s:i}, s:o}",
 			 "ok", 1,
 			 "node_id", a->cfg.node_id,
 			 "cluster", a->cfg.cluster,
+			 /* tasks run only in a cluster (--etcd) */
+			 "engine", cluster_get() ? executor_engine() : "none",
 			 "listen", a->cfg.listen,
 			 "public_key", pk,
 			 "cert_fingerprint", a->cert_fpr,

@@ -1,18 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Task execution on the embedded engine (see executor.h). */
+/*
+ * Task execution: picks the engine and forwards to its backend (see
+ * executor.h). What is the same on every engine lives here: the task
+ * input hash and the fault-injection switch on the output hash.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kmod/vm/task.h"
-#include "uapi/synapse_abi.h"
 #include "agent/executor.h"
 #include "agent/fault.h"
 #include "agent/log.h"
 
-static const char *engine = "user";
+static const struct exec_engine *engine = &exec_engine_user;
 static int (*revoked_fn)(const uint8_t cap_id[HASH_LEN], void *arg);
 static void *revoked_arg;
+static void (*wake_fn)(void *arg);
+static void *wake_arg;
 
 bool cap_id_none(const uint8_t cap_id[HASH_LEN])
 {
@@ -28,31 +33,55 @@ void executor_set_revoked(int (*fn)(const uint8_t cap_id[HASH_LEN], void *arg),
 	revoked_arg = arg;
 }
 
-static int cap_check(void *ctx, struct svm_task *t, int where, int32_t op)
+int executor_revoked(const uint8_t cap_id[HASH_LEN])
 {
-	const struct task_spec *ts = ctx;
-
-	return revoked_fn && !cap_id_none(ts->cap_id) ?
-	       revoked_fn(ts->cap_id, revoked_arg) : 0;
+	return revoked_fn && !cap_id_none(cap_id) ?
+	       revoked_fn(cap_id, revoked_arg) : 0;
 }
 
-int executor_init(const char *name, char *err, size_t errlen)
+void executor_wake(void)
 {
-	if (!name || !strcmp(name, "auto") || !strcmp(name, "user")) {
-		engine = "user";
-		return 0;
+	if (wake_fn)
+		wake_fn(wake_arg);
+}
+
+static int engine_init(const struct exec_engine *e, struct event_base *base,
+		       char *err, size_t errlen)
+{
+	if (e->init && e->init(base, err, errlen))
+		return -1;
+	engine = e;
+	return 0;
+}
+
+int executor_init(const char *name, struct event_base *base,
+		  void (*wake)(void *arg), void *arg, char *err, size_t errlen)
+{
+	char why[256];
+
+	wake_fn = wake;
+	wake_arg = arg;
+	if (name && !strcmp(name, "user"))
+		return engine_init(&exec_engine_user, base, err, errlen);
+	if (name && !strcmp(name, "kernel")) {
+		if (!engine_init(&exec_engine_kernel, base, why, sizeof(why)))
+			return 0;
+		snprintf(err, errlen, "engine kernel: %s", why);
+		return -1;
 	}
-	snprintf(err, errlen, "engine %s: only the embedded engine (user) is implemented in synapsed",
-		 name);
-	return -1;
+	if (name && strcmp(name, "auto")) {
+		snprintf(err, errlen, "engine %s: unknown (user, kernel or auto)", name);
+		return -1;
+	}
+	if (!engine_init(&exec_engine_kernel, base, why, sizeof(why)))
+		return 0;
+	log_info("engine auto: kernel engine unavailable (%s); using the embedded engine",
+		 why);
+	return engine_init(&exec_engine_user, base, err, errlen);
 }
 
-const char *executor_engine(void)
-{
-	return engine;
-}
-
-static void params_of(const struct task_spec *t, struct svm_task_params *p)
+/* The engine parameters of a task: the same for every engine. */
+void executor_params(const struct task_spec *t, struct svm_task_params *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->entry = t->entry;
@@ -69,6 +98,18 @@ static void params_of(const struct task_spec *t, struct svm_task_params *p)
 		p->lim.max_pages = t->memory;
 }
 
+void executor_exit(void)
+{
+	if (engine->exit)
+		engine->exit();
+	engine = &exec_engine_user;
+}
+
+const char *executor_engine(void)
+{
+	return engine->name;
+}
+
 void executor_limits(uint64_t fuel, uint32_t memory, uint64_t *task_fuel,
 		     uint64_t *task_pages)
 {
@@ -83,130 +124,39 @@ int executor_input_hash(struct task_spec *t)
 {
 	struct svm_task_params p;
 
-	params_of(t, &p);
+	executor_params(t, &p);
 	return svm_task_input_hash(t->module_id, &p, t->input_hash) ? -1 : 0;
 }
-
-struct exec_run {
-	struct task_spec spec;		/* copy: the engine keeps pointers to it */
-	struct svm_task_host host;
-	struct svm_module *m;
-	struct svm_task *task;
-	bool replay;			/* restored from a checkpoint */
-	bool faulted;			/* the state fault hit this pass */
-};
 
 struct exec_run *executor_start(const struct task_spec *t, const uint8_t *mod,
 				size_t modlen, char *err, size_t errlen)
 {
-	struct svm_config cfg = { .meter = true };
-	struct svm_task_params p;
-	struct exec_run *r;
-	struct svm_error e;
-
-	r = calloc(1, sizeof(*r));
-	if (!r)
-		return NULL;
-	memset(&e, 0, sizeof(e));
-	r->spec = *t;
-	r->spec.input = NULL;		/* the engine copies the input */
-	r->host.cap_check = cap_check;
-	r->host.ctx = &r->spec;
-	params_of(t, &p);
-	p.entry = r->spec.entry;
-	r->m = svm_module_load(mod, modlen, &cfg, &e);
-	if (!r->m) {
-		snprintf(err, errlen, "module load: %s", e.msg);
-		free(r);
-		return NULL;
-	}
-	r->task = svm_task_create(r->m, &p, &r->host, &e);
-	if (!r->task) {
-		snprintf(err, errlen, "instantiate: %s", e.msg);
-		svm_module_free(r->m);
-		free(r);
-		return NULL;
-	}
-	return r;
-}
-
-/*
- * The corrupt-state fault: flip a byte of linear memory (marked dirty so
- * the memory root sees it), the way a bad DIMM or an engine bug would.
- * Address 0 is never used by C programs, so the task still runs to its
- * end: only the state digests, hence the trace hash, differ.
- */
-static void corrupt_state(struct exec_run *r)
-{
-	struct svm_task *t = r->task;
-	struct svm_memory *mem = t->inst ? t->inst->mem : NULL;
-
-	r->faulted = true;
-	if (!mem || !mem->pages || !t->have_mt)
-		return;
-	mem->data[0] ^= 0x5a;
-	svm_memtrack_dirty(&t->mt, 0, 1);
-	log_warn("fault: task %s: corrupted engine state at fuel %llu", r->spec.id,
-		 (unsigned long long)svm_task_fuel_used(t));
+	return engine->start(t, mod, modlen, err, errlen);
 }
 
 int executor_step(struct exec_run *r, uint64_t budget)
 {
-	uint64_t at, used = svm_task_fuel_used(r->task);
-	int ret;
-
-	if (r->faulted || !fault_state_at(r->replay, &at))
-		return svm_task_run(r->task, budget) == SVM_RUN_YIELD ? 0 : 1;
-	/* stop at the fault's fuel position, then corrupt */
-	if (used < at && (!budget || budget > at - used))
-		budget = at - used;
-	ret = svm_task_run(r->task, budget) == SVM_RUN_YIELD ? 0 : 1;
-	if (!ret && svm_task_fuel_used(r->task) >= at)
-		corrupt_state(r);
-	return ret;
-}
-
-int executor_checkpoints(struct exec_run *r, const uint8_t (**digests)[HASH_LEN],
-			 const uint64_t **fuel, uint64_t *n)
-{
-	*digests = (const uint8_t (*)[HASH_LEN])r->task->digests;
-	*fuel = r->task->cp_fuel;
-	*n = r->task->ndigests;
-	return 0;
-}
-
-uint32_t executor_kept(struct exec_run *r, uint64_t *seqs, uint32_t max)
-{
-	return svm_task_kept(r->task, seqs, max);
-}
-
-int executor_restore(struct exec_run *r, uint64_t seq, uint64_t *fuel)
-{
-	if (svm_task_restore(r->task, seq))
-		return -1;
-	r->replay = true;
-	r->faulted = false;
-	*fuel = svm_task_fuel_used(r->task);
-	return 0;
-}
-
-void executor_set_replay(struct exec_run *r)
-{
-	r->replay = true;
+	return r->engine->step(r, budget);
 }
 
 void executor_stop(struct exec_run *r, int status)
 {
-	svm_task_stop(r->task, status);
+	r->engine->stop(r, status);
 }
 
 void executor_abort(struct exec_run *r)
 {
-	if (!r)
-		return;
-	svm_task_free(r->task);
-	svm_module_free(r->m);
-	free(r);
+	if (r)
+		r->engine->abort(r);
+}
+
+int executor_result(struct exec_run *r, struct exec_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	if (r->engine->result(r, res))
+		return -1;
+	fault_apply_output(res->output);
+	return 0;
 }
 
 int executor_finish(struct exec_run *r, struct exec_result *res)
@@ -217,22 +167,34 @@ int executor_finish(struct exec_run *r, struct exec_result *res)
 	return ret;
 }
 
-int executor_result(struct exec_run *r, struct exec_result *res)
+void executor_wait(struct exec_run *r, int ms)
 {
-	struct svm_task *task = r->task;
+	if (r->engine->wait)
+		r->engine->wait(r, ms);
+}
 
-	memset(res, 0, sizeof(*res));
-	res->status = svm_task_status(task);
-	res->code = svm_task_code(task);
-	res->fuel_used = svm_task_fuel_used(task);
-	memcpy(res->trace, task->trace_hash, HASH_LEN);
-	memcpy(res->output, task->output_hash, HASH_LEN);
-	fault_apply_output(res->output);
-	res->out_len = task->out_len;
-	res->out = malloc(res->out_len + 1);
-	if (res->out)
-		memcpy(res->out, task->out, res->out_len);
-	return res->out ? 0 : -1;
+int executor_checkpoints(struct exec_run *r, const uint8_t (**digests)[HASH_LEN],
+			 const uint64_t **fuel, uint64_t *n)
+{
+	if (!r->engine->checkpoints)
+		return -1;
+	return r->engine->checkpoints(r, digests, fuel, n);
+}
+
+uint32_t executor_kept(struct exec_run *r, uint64_t *seqs, uint32_t max)
+{
+	return r->engine->kept ? r->engine->kept(r, seqs, max) : 0;
+}
+
+int executor_restore(struct exec_run *r, uint64_t seq, uint64_t *fuel)
+{
+	return r->engine->restore ? r->engine->restore(r, seq, fuel) : -1;
+}
+
+void executor_set_replay(struct exec_run *r)
+{
+	if (r->engine->set_replay)
+		r->engine->set_replay(r);
 }
 
 int executor_run(const struct task_spec *t, const uint8_t *mod, size_t modlen,
@@ -242,7 +204,7 @@ int executor_run(const struct task_spec *t, const uint8_t *mod, size_t modlen,
 
 	if (!r)
 		return -1;
-	while (!executor_step(r, 0))
+	while (executor_step(r, 0) != EXEC_DONE)
 		;
 	return executor_finish(r, res);
 }

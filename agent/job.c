@@ -675,6 +675,7 @@ static void reconcile(struct cluster *c, struct job *j, unsigned int ti,
 	struct attest again;
 	struct etcd_kv *kv;
 	char rel[256], key[256];
+	int done;
 
 	snprintf(rel, sizeof(rel), "cps/%s/%s", tid, committed->node);
 	kv = jkv(j, rel);
@@ -705,8 +706,12 @@ static void reconcile(struct cluster *c, struct job *j, unsigned int ti,
 		 d.from >= 0 ? "checkpoint" : "the input",
 		 (long long)(d.from >= 0 ? d.from : 0), (unsigned long long)d.from_fuel);
 	/* the lease is renewed between slices: a long replay keeps us a member */
-	while (executor_step(r, SLICE_FUEL) == 0)
+	while ((done = executor_step(r, SLICE_FUEL)) != EXEC_DONE) {
+		/* the kernel engine runs it: wait for its event a while */
+		if (done == EXEC_WAIT)
+			executor_wait(r, 100);
 		membership_keepalive(c);
+	}
 	if (executor_result(r, &res) || attest_result(c, j, ti, &res, &again)) {
 		executor_abort(r);
 		return;
@@ -779,10 +784,11 @@ static bool advance_run(struct cluster *c, struct job *j)
 	/* revocation is honoured at slice boundaries too, not only at checkpoints */
 	if (cap_revoked(j->cap_id, c))
 		executor_stop(c->run, 5 /* SYNAPSE_STATUS_REVOKED */);
-	while (!(done = executor_step(c->run, SLICE_FUEL)))
+	/* the kernel engine says EXEC_WAIT: its completion event wakes a tick */
+	while ((done = executor_step(c->run, SLICE_FUEL)) == EXEC_YIELD)
 		if (mono_now_ns() > c->work_deadline_ns)
 			break;
-	if (!done) {
+	if (done != EXEC_DONE) {
 		c->ran_this_tick = true;
 		return true;
 	}
@@ -1320,6 +1326,15 @@ static char *read_text(const char *path)
 	return buf;
 }
 
+/* A run on the kernel engine ended: take the next tick now. */
+static void wake_tick(void *arg)
+{
+	struct cluster *c = cluster_get();
+
+	if (c && c->tick)
+		event_active(c->tick, EV_TIMEOUT, 0);
+}
+
 int cluster_start(struct agent *a, const struct cluster_opts *o)
 {
 	struct timeval tv;
@@ -1328,9 +1343,10 @@ int cluster_start(struct agent *a, const struct cluster_opts *o)
 
 	if (!o->etcd_url)
 		return 0;	/* mesh-only agent */
-	if (executor_init(o->engine, err, sizeof(err)) ||
+	if (executor_init(o->engine, a->base, wake_tick, NULL, err, sizeof(err)) ||
 	    fault_arm(o->fault, o->enable_faults, err, sizeof(err))) {
 		log_err("cluster: %s", err);
+		executor_exit();
 		return -1;
 	}
 	c = calloc(1, sizeof(*c));
@@ -1362,6 +1378,7 @@ int cluster_start(struct agent *a, const struct cluster_opts *o)
 fail:
 	if (c->tick)
 		event_free(c->tick);
+	executor_exit();
 	etcd_free(c->etcd);
 	free(c->cert_pem);
 	free(c);
@@ -1378,6 +1395,7 @@ void cluster_stop(struct agent *a)
 	event_free(c->tick);
 	executor_abort(c->run);
 	mm_drop_all();
+	executor_exit();
 	/* a clean stop leaves at once instead of after the lease TTL */
 	if (c->lease)
 		etcd_lease_revoke(c->etcd, c->lease);

@@ -501,6 +501,11 @@ int ipc_next_events(struct ipc *ipc, int timeout_ms,
 	return 1;
 }
 
+int ipc_fd(const struct ipc *ipc)
+{
+	return mnl_socket_get_fd(ipc->nl);
+}
+
 int ipc_set_sndbuf(struct ipc *ipc, int bytes)
 {
 	int fd = mnl_socket_get_fd(ipc->nl);

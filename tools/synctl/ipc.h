@@ -78,6 +78,8 @@ int ipc_subscribe(struct ipc *ipc, const char *group);
 int ipc_next_events(struct ipc *ipc, int timeout_ms,
 		    int (*parse)(const struct nlmsghdr *nlh, void *ctx),
 		    void *ctx);
+/* The socket, for an event loop to watch (then ipc_next_events(.., 0, ..)). */
+int ipc_fd(const struct ipc *ipc);
 /* Requests larger than the default socket buffer (module bytes). */
 int ipc_set_sndbuf(struct ipc *ipc, int bytes);
 /* The extended ACK of the last failed request ("" when none). */

@@ -11,7 +11,8 @@ static const char usage[] =
 	"Usage: synctl node [-j|--json] [-s|--socket PATH]\n"
 	"\n"
 	"Show the local synapsed: node id, cluster, listen address, public key,\n"
-	"certificate fingerprint, protocol versions, uptime, peer states and\n"
+	"certificate fingerprint, task engine (user, kernel, or none outside a\n"
+	"cluster), protocol versions, uptime, peer states and\n"
 	"counters (messages, heartbeats, refusals by reason).\n"
 	"The socket defaults to $SYNAPSE_SOCKET, else /run/synapse/synapsed.sock.\n";
 
@@ -58,6 +59,7 @@ int node_main(int argc, char *argv[])
 	printf("node:        %s\n", s(reply, "node_id"));
 	printf("cluster:     %s\n", s(reply, "cluster"));
 	printf("listen:      %s\n", s(reply, "listen"));
+	printf("engine:      %s\n", s(reply, "engine"));
 	printf("public key:  %s\n", s(reply, "public_key"));
 	printf("certificate: sha256 %s\n", s(reply, "cert_fingerprint"));
 	print_expiry(json_object_get(reply, "cert_not_after"));

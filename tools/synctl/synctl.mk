@@ -37,6 +37,18 @@ SYNCTL_SEEDS	:= $(SYNCTL_OUT)/fuzz/seeds
 SYNCTL_CORPUS	:= $(SYNCTL_OUT)/fuzz/corpus
 FUZZ_RUNS	?= 200000
 
+# The netlink transport and the module/task parsers, shared with synapsed's
+# kernel engine (agent/kengine.c), which links this archive.
+SYNNL_LIB	:= $(SYNCTL_OUT)/libsynnl.a
+SYNNL_OBJS	:= $(addprefix $(SYNCTL_OUT)/,ipc-netlink.o model.o taskmodel.o output.o)
+SYNNL_LIBS	:= $(SYNCTL_LIBS)
+
+$(SYNNL_LIB): $(SYNNL_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(SYNAPSED): $(SYNNL_LIB)
+
 USER_PROGS	+= $(SYNCTL_BIN)
 CHECK_SUITES	+= synctl
 
