@@ -73,6 +73,16 @@ $(CLUSTER_UNIT): selftests/cluster/unit.c $(AGENT_LIB) $(AGENT_HDRS) $(HARNESS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Wno-missing-prototypes -Wno-sign-compare $(AGENT_CFLAGS) $(LDFLAGS) -o $@ \
 		$< $(AGENT_LIB) $(AGENT_LIBS)
+# Both engine backends on every example, compared (run in the VM suite
+# vm-cluster, where synapse.ko is loaded).
+ENGINES_TEST	:= $(BUILD)/selftests/cluster/engines
+ENGINES_OBJS	:= $(addprefix $(BUILD)/agent/,executor.o uengine.o kengine.o fault.o)
+$(ENGINES_TEST): selftests/cluster/engines.c $(ENGINES_OBJS) $(AGENT_LIB) $(SVM_LIB) $(AGENT_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(AGENT_CFLAGS) $(LDFLAGS) -o $@ $< $(ENGINES_OBJS) $(AGENT_LIB) \
+		$(SYNNL_LIB) $(AGENT_LIBS) $(SVM_LIB) -lcrypto $(SYNNL_LIBS)
+USER_PROGS	+= $(ENGINES_TEST)
+
 run-cluster-unit: $(CLUSTER_UNIT)
 	@$(CLUSTER_UNIT)
 CHECK_SUITES	+= cluster-unit

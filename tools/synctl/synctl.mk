@@ -47,7 +47,7 @@ $(SYNNL_LIB): $(SYNNL_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(SYNAPSED): $(SYNNL_LIB)
+$(SYNAPSED) $(ENGINES_TEST): $(SYNNL_LIB)
 
 USER_PROGS	+= $(SYNCTL_BIN)
 CHECK_SUITES	+= synctl
