@@ -83,6 +83,23 @@ $(ENGINES_TEST): selftests/cluster/engines.c $(ENGINES_OBJS) $(AGENT_LIB) $(SVM_
 		$(SYNNL_LIB) $(AGENT_LIBS) $(SVM_LIB) -lcrypto $(SYNNL_LIBS)
 USER_PROGS	+= $(ENGINES_TEST)
 
+# Suite "vm-engines": the agent's kernel engine against its embedded engine
+# inside the QEMU VM with synapse.ko loaded; fails on any test, a VM that
+# does not finish, or a dirty console (tools/vm/vm.mk's rules).
+run-vm-engines: kmod $(ENGINES_TEST) examples
+	@mkdir -p $(BUILD)/vm
+	@rm -f $(BUILD)/vm/vm-engines.result
+	@$(TOP)/tools/vm/run --log $(BUILD)/vm/vm-engines.log --result $(BUILD)/vm/vm-engines.result \
+		--timeout 300 -- $(ENGINES_TEST) --require-kernel $(BUILD)/examples \
+		2>$(BUILD)/vm/vm-engines.err; rc=$$?; \
+	sed 's/^/# /' $(BUILD)/vm/vm-engines.err; \
+	console=unknown; [ -r $(BUILD)/vm/vm-engines.result ] && . $(BUILD)/vm/vm-engines.result; \
+	if [ "$$console" = clean ]; then echo "ok - vm-engines console clean"; \
+	else echo "not ok - vm-engines console clean (see $(BUILD)/vm/vm-engines.log)"; rc=1; fi; \
+	exit $$rc
+CHECK_SUITES	+= vm-engines
+.PHONY: run-vm-engines
+
 run-cluster-unit: $(CLUSTER_UNIT)
 	@$(CLUSTER_UNIT)
 CHECK_SUITES	+= cluster-unit

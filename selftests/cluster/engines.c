@@ -16,6 +16,7 @@
 #include <openssl/sha.h>
 
 #include "agent/executor.h"
+#include "agent/log.h"
 
 struct example {
 	const char *file, *input;
@@ -151,6 +152,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: engines [--require-kernel] EXAMPLES_DIR\n");
 		return 2;
 	}
+	log_set_level(LOG_LVL_WARN);	/* TAP only on stdout */
 	printf("TAP version 13\n1..%u\n", n);
 	for (i = 0; i < n; i++)
 		failed += one(i + 1, dir, &examples[i], require);
