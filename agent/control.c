@@ -81,6 +81,31 @@ static void cluster_state_json(json_t *o, const char *node)
 	json_object_set(o, "quarantine", q ? q : json_null());
 }
 
+/*
+ * Our standing in the cluster, as this agent sees it: a fenced node cannot
+ * prove its membership (lease not renewed within the TTL), so it executes
+ * and attests nothing. null for a mesh-only agent (no --etcd).
+ */
+static json_t *membership_json(void)
+{
+	struct cluster *c = cluster_get();
+	const char *state;
+
+	if (!c)
+		return json_null();
+	if (c->quarantined)
+		state = "quarantined";
+	else if (c->fenced)
+		state = "fenced";
+	else if (member_of(c, c->a->cfg.node_id))
+		state = "member";
+	else
+		state = "joining";
+	return json_pack("{s:s, s:b, s:b, s:I, s:i}", "state", state,
+			 "fenced", c->fenced, "coordinator", c->coordinator,
+			 "epoch", (json_int_t)c->epoch, "members", c->nmembers);
+}
+
 static json_t *cmd_node(struct agent *a)
 {
 	unsigned int i, n[3] = { 0 };
@@ -107,8 +132,10 @@ static json_t *cmd_node(struct agent *a)
 			 "peers", "configured", a->npeers, "up", n[PEER_UP],
 			 "suspect", n[PEER_SUSPECT], "down", n[PEER_DOWN],
 			 "counters", counters_json(a));
-	if (o)
-		cluster_state_json(o, a->cfg.node_id);
+	if (!o)
+		return NULL;
+	cluster_state_json(o, a->cfg.node_id);
+	json_object_set_new(o, "membership", membership_json());
 	return o;
 }
 

@@ -21,6 +21,8 @@ struct etcd {
 	char url[256];
 	char ca[4096], cert[4096], key[4096];
 	uint64_t last_ok_ns;
+	uint64_t last_try_ns;		/* start of the last attempt while down */
+	bool down;			/* last attempt failed in transport */
 	int64_t revision;
 };
 
@@ -125,6 +127,11 @@ uint64_t etcd_last_ok_ns(const struct etcd *e)
 	return e->last_ok_ns;
 }
 
+bool etcd_reachable(const struct etcd *e)
+{
+	return !e->down;
+}
+
 int64_t etcd_last_revision(const struct etcd *e)
 {
 	return e->revision;
@@ -145,9 +152,19 @@ static json_t *call(struct etcd *e, const char *path, json_t *req)
 	struct buf b = { 0 };
 	char url[512], *body;
 	json_t *rep = NULL, *hdr;
-	long code = 0;
+	long code = 0, tmo = ETCD_TIMEOUT_MS;
+	uint64_t now = mono_ns();
 	CURLcode rc;
 
+	/* down: fail fast, but probe once in a while (short timeout) */
+	if (e->down) {
+		if (now - e->last_try_ns < ETCD_RETRY_MS * 1000000ull) {
+			json_decref(req);
+			return NULL;
+		}
+		e->last_try_ns = now;
+		tmo = ETCD_PROBE_MS;
+	}
 	body = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
 	if (!body)
@@ -158,8 +175,8 @@ static json_t *call(struct etcd *e, const char *path, json_t *req)
 	curl_easy_setopt(e->curl, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(e->curl, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(e->curl, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(e->curl, CURLOPT_TIMEOUT_MS, (long)ETCD_TIMEOUT_MS);
-	curl_easy_setopt(e->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)ETCD_TIMEOUT_MS);
+	curl_easy_setopt(e->curl, CURLOPT_TIMEOUT_MS, tmo);
+	curl_easy_setopt(e->curl, CURLOPT_CONNECTTIMEOUT_MS, tmo);
 	curl_easy_setopt(e->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e->curl, CURLOPT_CAINFO, e->ca);
 	curl_easy_setopt(e->curl, CURLOPT_SSLCERT, e->cert);
@@ -167,9 +184,16 @@ static json_t *call(struct etcd *e, const char *path, json_t *req)
 	rc = curl_easy_perform(e->curl);
 	free(body);
 	if (rc != CURLE_OK) {
-		log_debug("etcd %s: %s", path, curl_easy_strerror(rc));
+		if (!e->down)
+			log_warn("etcd %s: %s; failing fast, probing every %d ms",
+				 path, curl_easy_strerror(rc), ETCD_RETRY_MS);
+		e->down = true;
+		e->last_try_ns = mono_ns();
 		goto out;
 	}
+	if (e->down)
+		log_info("etcd reachable again");
+	e->down = false;
 	curl_easy_getinfo(e->curl, CURLINFO_RESPONSE_CODE, &code);
 	if (code != 200) {
 		log_debug("etcd %s: HTTP %ld: %.200s", path, code, b.p ? b.p : "");

@@ -16,6 +16,15 @@
 #include <stdint.h>
 
 #define ETCD_TIMEOUT_MS	1500
+/*
+ * After a transport failure (timeout, refused, unreachable) etcd counts as
+ * down: calls fail at once, except one probe per ETCD_RETRY_MS with the
+ * shorter ETCD_PROBE_MS timeout, until one succeeds. A node cut off from
+ * the network thus spends at most about a third of its time blocked on
+ * etcd and its control socket keeps answering while it is fenced.
+ */
+#define ETCD_PROBE_MS	500
+#define ETCD_RETRY_MS	1000
 
 struct etcd;
 
@@ -32,6 +41,8 @@ struct etcd *etcd_new(const char *url, const char *ca, const char *cert,
 void etcd_free(struct etcd *e);
 /* Wall time of the last successful call (ns, monotonic). */
 uint64_t etcd_last_ok_ns(const struct etcd *e);
+/* The last call reached etcd (false while down, see ETCD_RETRY_MS). */
+bool etcd_reachable(const struct etcd *e);
 int64_t etcd_last_revision(const struct etcd *e);
 
 int etcd_put(struct etcd *e, const char *key, const void *val, size_t len,

@@ -182,6 +182,17 @@ static int register_member(struct cluster *c)
 	return 0;
 }
 
+/* Logs the moments we stop and start working: fencing is the partition's visible edge. */
+static void set_fenced(struct cluster *c, bool fenced)
+{
+	if (fenced && !c->fenced && c->lease)
+		log_warn("cluster: fenced: lease not renewed for %d s (etcd %s); no execution, no attestation",
+			 c->lease_ttl_s, etcd_reachable(c->etcd) ? "reachable" : "unreachable");
+	else if (!fenced && c->fenced)
+		log_info("cluster: lease live: not fenced");
+	c->fenced = fenced;
+}
+
 static void keep_lease(struct cluster *c)
 {
 	uint64_t now = mono_now_ns(), ttl_ns = c->lease_ttl_s * 1000000000ull;
@@ -191,10 +202,10 @@ static void keep_lease(struct cluster *c)
 		if (register_member(c))
 			c->etcd_errors++;
 	} else if (now - c->last_keepalive_ns >= ttl_ns / 3) {
-		c->last_keepalive_ns = now;
 		r = etcd_lease_keepalive(c->etcd, c->lease);
+		/* a failed keepalive is retried next tick (cheap while etcd is down) */
 		if (r == 0) {
-			c->lease_ok_ns = now;
+			c->lease_ok_ns = c->last_keepalive_ns = now;
 		} else if (r == 1) {
 			log_warn("cluster: lease expired; re-registering");
 			c->lease = 0;
@@ -203,7 +214,7 @@ static void keep_lease(struct cluster *c)
 		}
 	}
 	/* unproven membership for a whole TTL: others may have re-planned */
-	c->fenced = !c->lease || mono_now_ns() - c->lease_ok_ns >= ttl_ns;
+	set_fenced(c, !c->lease || mono_now_ns() - c->lease_ok_ns >= ttl_ns);
 }
 
 static void elect(struct cluster *c)
@@ -331,6 +342,9 @@ void membership_tick(struct cluster *c)
 		c->coordinator = false;
 		return;
 	}
+	/* etcd went away mid-lease: nothing else to do until it is back */
+	if (!etcd_reachable(c->etcd))
+		return;
 	read_quarantine(c);
 	elect(c);
 	read_epoch(c);

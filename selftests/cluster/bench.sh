@@ -1,8 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# make bench-cluster: for 3, 5 and 7 local agents (loopback, embedded engine)
-#  - one etcd write's latency over mTLS on a kept-alive connection (median
-#    of 20 puts in one curl process, the first - with the handshake - dropped),
+# make bench-cluster: for 3, 5 and 7 local agents (embedded engine; in network
+# namespaces when root, else on loopback: selftests/cluster/lib.sh)
+#  - one etcd write's latency over mTLS from node 1, on a kept-alive
+#    connection (median of 20 puts in one curl process, the first - with
+#    the handshake - dropped),
 #  - job latency: submit -> committed result for a trivial job (one hello
 #    task, r=3), median of BENCH_RUNS, and as a multiple of that etcd write,
 #  - throughput: BENCH_BATCH trivial jobs submitted back to back, jobs/s
@@ -15,6 +17,7 @@ EX=$TOP/build/examples
 RUNS=${BENCH_RUNS:-7}
 BATCH=${BENCH_BATCH:-30}
 trap cl_cleanup EXIT
+trap 'exit 130' INT TERM
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -27,7 +30,7 @@ etcd_write_ms() {
 		       --cert "$CL_DIR/n1.crt" --key "$CL_DIR/n1.key"
 		       "$CL_ETCD_URL/v3/kv/put" -d '{"key":"YmVuY2g=","value":"eA=="}')
 	done
-	curl "${args[@]}" | tail -n +2 | awk '{print $1 * 1000}' | median
+	cl_on 1 curl "${args[@]}" | tail -n +2 | awk '{print $1 * 1000}' | median
 }
 
 printf '%-6s %12s %14s %10s %14s\n' nodes etcd_put_ms job_latency_ms ratio jobs_per_s

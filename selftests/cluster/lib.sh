@@ -1,13 +1,29 @@
 # SPDX-License-Identifier: GPL-2.0
 # Local Synapse cluster for the demo, the cluster tests and the benchmark:
 # a cluster CA, one etcd (mutual TLS, client-cert-auth, data in a temp dir),
-# N synapsed agents on loopback ports. Source it; set TOP first.
-#   cl_init N       make the work dir, certificates and configs
+# N synapsed agents. Source it; set TOP first.
+#   cl_init N       make the work dir, certificates, configs (and the network)
 #   cl_start        start etcd and the N agents, wait until epoch has N members
 #   cl_agent_start I / cl_agent_kill I   (I = 1..N)
 #   cl_synctl I ARGS...   synctl against agent I's control socket
-#   cl_cleanup      kill everything we started, remove the work dir
-# Everything listens on 127.0.0.1 only.
+#   cl_on I CMD... / cl_at_hub CMD...   run a command in node I's / the hub's
+#                   network (plain in loopback mode)
+#   cl_cut I / cl_heal I      take node I's link down / up (netns mode)
+#   cl_cut_trunk / cl_heal_trunk   split side B (CL_SIDE_B) from the rest
+#   cl_cleanup      kill everything we started, remove namespaces and work dir
+#
+# Two network modes (CL_MODE, default auto = netns when possible):
+#  - netns: each node n<I> in its own network namespace, its eth0 a veth
+#    to a bridge br0 in a "hub" namespace that also runs etcd, addresses
+#    10.77.0.0/24 private to these namespaces (hub 10.77.0.1, n<I>
+#    10.77.0.<10+I>). Nodes listed in CL_SIDE_B hang off a second bridge
+#    br1 joined to br0 by one veth "trunk", so cutting the trunk splits the
+#    cluster in two sides that still talk among themselves. Namespace names
+#    carry this shell's PID (syn<PID>h, syn<PID>n<I>), so parallel runs never
+#    collide, and a later run removes those left by a run that was killed.
+#    Needs root, `ip netns`, veth and bridge.
+#  - loopback: everything on 127.0.0.1 ports (not root, or no netns).
+# The agents' control sockets are unix sockets in the work dir either way.
 
 BIN=${BIN:-$TOP/build/bin}
 CL_DIR=
@@ -19,8 +35,19 @@ CL_LEASE_TTL=${CL_LEASE_TTL:-2}
 # Agents keep their revocation set in-process unless a test names a bpffs
 # directory of its own (the default pin directory is the host's).
 CL_BPF_DIR=${CL_BPF_DIR:-}
+CL_MODE=${CL_MODE:-auto}
+CL_SIDE_B=${CL_SIDE_B:-}
+CL_NS=
+CL_NET=10.77.0
 
 cl_log() { echo "# $*" >&2; }
+
+# Debian's python3 (tools/install-deps) when there is one: a python3 first
+# in PATH may be a version manager's shim that costs seconds per start on
+# a loaded machine, and the tests start python3 hundreds of times.
+if [ -x /usr/bin/python3 ]; then
+	python3() { /usr/bin/python3 "$@"; }
+fi
 
 # A base port with nothing listening on base..base+2N+2.
 cl_pick_ports() {
@@ -38,19 +65,157 @@ cl_pick_ports() {
 	return 1
 }
 
+# ---- network namespaces ----
+
+cl_hub() { echo "${CL_NS}h"; }
+cl_node_ns() { echo "${CL_NS}n$1"; }
+
+# Runs CMD in node I's network namespace (as is in loopback mode).
+cl_on() {
+	local i=$1; shift
+	if [ -n "$CL_NS" ]; then
+		ip netns exec "$(cl_node_ns "$i")" "$@"
+	else
+		"$@"
+	fi
+}
+
+# Runs CMD where etcd listens (the hub namespace).
+cl_at_hub() {
+	if [ -n "$CL_NS" ]; then
+		ip netns exec "$(cl_hub)" "$@"
+	else
+		"$@"
+	fi
+}
+
+# Can we make namespaces, veths and bridges here? (a throw-away probe)
+cl_netns_usable() {
+	local p=syn$$probe ok=1
+	[ "$(id -u)" = 0 ] && command -v ip >/dev/null || return 1
+	ip netns add "$p" 2>/dev/null || return 1
+	ip -n "$p" link add br0 type bridge 2>/dev/null &&
+		ip -n "$p" link add va type veth peer name vb 2>/dev/null || ok=0
+	ip netns del "$p" 2>/dev/null
+	[ $ok = 1 ]
+}
+
+# Namespaces of earlier runs whose shell is gone (killed by a timeout):
+# kill what still runs in them (our agents and etcd) and delete them.
+cl_sweep_stale() {
+	local ns pid
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^syn[0-9]+(h|n[0-9]+)$'); do
+		pid=${ns#syn}
+		pid=${pid%%[hn]*}
+		kill -0 "$pid" 2>/dev/null && continue
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+}
+
+# node I's link: its veth into its side's bridge
+cl_node_bridge() {
+	local i=$1 b
+	for b in $CL_SIDE_B; do
+		[ "$b" = "$i" ] && { echo br1; return; }
+	done
+	echo br0
+}
+
+cl_net_up() {
+	local hub i ns
+	CL_NS=syn$$
+	hub=$(cl_hub)
+	ip netns add "$hub" || return 1
+	ip -n "$hub" link set lo up &&
+	ip -n "$hub" link add br0 type bridge &&
+	ip -n "$hub" addr add "$CL_NET.1/24" dev br0 &&
+	ip -n "$hub" link set br0 up || return 1
+	if [ -n "$CL_SIDE_B" ]; then
+		ip -n "$hub" link add br1 type bridge &&
+		ip -n "$hub" link add trunk0 type veth peer name trunk1 &&
+		ip -n "$hub" link set trunk0 master br0 &&
+		ip -n "$hub" link set trunk1 master br1 &&
+		ip -n "$hub" link set br1 up &&
+		ip -n "$hub" link set trunk0 up &&
+		ip -n "$hub" link set trunk1 up || return 1
+	fi
+	for i in $(seq 1 "$CL_N"); do
+		ns=$(cl_node_ns "$i")
+		ip netns add "$ns" &&
+		ip -n "$ns" link set lo up &&
+		ip -n "$hub" link add "h$i" type veth peer name eth0 netns "$ns" &&
+		ip -n "$hub" link set "h$i" master "$(cl_node_bridge "$i")" &&
+		ip -n "$hub" link set "h$i" up &&
+		ip -n "$ns" addr add "$(cl_addr "$i")/24" dev eth0 &&
+		ip -n "$ns" link set eth0 up || return 1
+	done
+}
+
+# Whatever still runs in our namespaces (started by us) goes with them.
+cl_net_down() {
+	local ns
+	[ -n "$CL_NS" ] || return 0
+	for ns in $(seq -f "${CL_NS}n%g" 1 "$CL_N") "$(cl_hub)"; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+	CL_NS=
+}
+
+# A real partition: the link is down, packets are lost (no RST, no ICMP).
+cl_cut() { ip -n "$(cl_hub)" link set "h$1" down; }
+cl_heal() { ip -n "$(cl_hub)" link set "h$1" up; }
+cl_cut_trunk() { ip -n "$(cl_hub)" link set trunk0 down; }
+cl_heal_trunk() { ip -n "$(cl_hub)" link set trunk0 up; }
+
+# Node I's address (for its listen and its peers' configs).
+cl_addr() {
+	if [ -n "$CL_NS" ]; then
+		echo "$CL_NET.$((10 + $1))"
+	else
+		echo 127.0.0.1
+	fi
+}
+
+# auto -> netns or loopback (probed once per shell).
+cl_resolve_mode() {
+	case $CL_MODE in
+	auto) cl_netns_usable && CL_MODE=netns || CL_MODE=loopback ;;
+	netns) [ -n "${CL_MODE_CHECKED:-}" ] || cl_netns_usable ||
+		{ cl_log "CL_MODE=netns: cannot make namespaces, veths, bridges here"; return 1; } ;;
+	loopback) ;;
+	*) cl_log "CL_MODE: auto, netns or loopback"; return 1 ;;
+	esac
+	CL_MODE_CHECKED=1
+}
+
 cl_init() {
 	CL_N=$1
 	CL_DIR=$(mktemp -d /tmp/synapse-cluster.XXXXXX)
-	local base i
-	base=$(cl_pick_ports) || { cl_log "no free ports"; return 1; }
-	CL_ETCD_PORT=$base
-	CL_ETCD_PEER=$((base + 1))
-	CL_ETCD_URL=https://127.0.0.1:$CL_ETCD_PORT
+	local base i san
+	cl_resolve_mode || return 1
+	if [ "$CL_MODE" = netns ]; then
+		cl_sweep_stale
+		cl_net_up || { cl_log "network namespaces: setup failed"; return 1; }
+		CL_ETCD_HOST=$CL_NET.1
+		CL_ETCD_PORT=2379
+		CL_ETCD_PEER=2380
+		base=7000
+	else
+		base=$(cl_pick_ports) || { cl_log "no free ports"; return 1; }
+		CL_ETCD_HOST=127.0.0.1
+		CL_ETCD_PORT=$base
+		CL_ETCD_PEER=$((base + 1))
+	fi
+	CL_ETCD_URL=https://$CL_ETCD_HOST:$CL_ETCD_PORT
 	"$BIN/synctl" ca init --dir "$CL_DIR/ca" --cluster demo --days 2 >/dev/null || return 1
-	# etcd's server certificate: signed by the cluster CA, IP SAN 127.0.0.1
+	# etcd's server certificate: signed by the cluster CA, IP SANs where it listens
+	san="IP:127.0.0.1"
+	[ "$CL_ETCD_HOST" = 127.0.0.1 ] || san="$san,IP:$CL_ETCD_HOST"
 	openssl genpkey -algorithm ed25519 -out "$CL_DIR/etcd.key" 2>/dev/null &&
 	openssl req -new -key "$CL_DIR/etcd.key" -subj /CN=etcd -out "$CL_DIR/etcd.csr" &&
-	printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth,clientAuth\n' >"$CL_DIR/etcd.ext" &&
+	printf 'subjectAltName=%s\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth,clientAuth\n' "$san" >"$CL_DIR/etcd.ext" &&
 	openssl x509 -req -in "$CL_DIR/etcd.csr" -CA "$CL_DIR/ca/ca.crt" -CAkey "$CL_DIR/ca/ca.key" \
 		-CAcreateserial -days 2 -extfile "$CL_DIR/etcd.ext" -out "$CL_DIR/etcd.crt" 2>/dev/null ||
 		return 1
@@ -60,7 +225,7 @@ cl_init() {
 			echo "[node]"
 			echo "id = n$i"
 			echo "cluster = demo"
-			echo "listen = 127.0.0.1:$((base + 2 + i))"
+			echo "listen = $(cl_addr $i):$(cl_port $base $i)"
 			echo "key = $CL_DIR/n$i.key"
 			echo "cert = $CL_DIR/n$i.crt"
 			echo "ca = $CL_DIR/ca/ca.crt"
@@ -69,14 +234,30 @@ cl_init() {
 			for j in $(seq 1 $CL_N); do
 				[ $j = $i ] && continue
 				echo "[peer \"n$j\"]"
-				echo "address = 127.0.0.1:$((base + 2 + j))"
+				echo "address = $(cl_addr $j):$(cl_port $base $j)"
 			done
 		} >"$CL_DIR/n$i.conf"
 	done
 }
 
+# Agent I's mesh port: the same in every namespace, one each on loopback.
+cl_port() {
+	if [ -n "$CL_NS" ]; then
+		echo "$1"
+	else
+		echo $(($1 + 2 + $2))
+	fi
+}
+
+# curl to etcd over mTLS with node 1's certificate, from the hub.
+cl_etcd_curl() {
+	cl_at_hub curl -s --max-time 3 --cacert "$CL_DIR/ca/ca.crt" --cert "$CL_DIR/n1.crt" \
+		--key "$CL_DIR/n1.key" "$@"
+}
+
 cl_etcd_start() {
-	etcd --name e1 --data-dir "$CL_DIR/etcd-data" \
+	cl_prefix h
+	"${CL_PRE[@]}" etcd --name e1 --data-dir "$CL_DIR/etcd-data" \
 		--listen-client-urls "$CL_ETCD_URL" --advertise-client-urls "$CL_ETCD_URL" \
 		--listen-peer-urls http://127.0.0.1:$CL_ETCD_PEER \
 		--initial-advertise-peer-urls http://127.0.0.1:$CL_ETCD_PEER \
@@ -87,20 +268,34 @@ cl_etcd_start() {
 	CL_ETCD_PID=$!
 	local t
 	for t in $(seq 1 100); do
-		curl -s --max-time 1 --cacert "$CL_DIR/ca/ca.crt" --cert "$CL_DIR/n1.crt" \
-			--key "$CL_DIR/n1.key" "$CL_ETCD_URL/health" 2>/dev/null | grep -q true && return 0
+		cl_etcd_curl --max-time 1 "$CL_ETCD_URL/health" 2>/dev/null | grep -q true && return 0
 		sleep 0.1
 	done
 	cl_log "etcd did not come up"; tail -5 "$CL_DIR/etcd.log" >&2
 	return 1
 }
 
+# The command prefix that runs something in node I's namespace (the hub's
+# for "h"). Background jobs use it rather than cl_on: a function run with &
+# is a subshell, and $! would be its pid, not the agent's. ip netns exec
+# execs the command itself, so $! is the agent's (or etcd's) pid.
+cl_prefix() {
+	CL_PRE=()
+	[ -n "$CL_NS" ] || return 0
+	if [ "$1" = h ]; then
+		CL_PRE=(ip netns exec "$(cl_hub)")
+	else
+		CL_PRE=(ip netns exec "$(cl_node_ns "$1")")
+	fi
+}
+
 cl_agent_start() {
 	local i=$1
-	"$BIN/synapsed" --config "$CL_DIR/n$i.conf" --foreground \
+	cl_prefix "$i"
+	"${CL_PRE[@]}" "$BIN/synapsed" --config "$CL_DIR/n$i.conf" --foreground \
 		--etcd "$CL_ETCD_URL" --lease-ttl "$CL_LEASE_TTL" \
 		--bpf-pin-dir "${CL_BPF_DIR:-none}" $CL_AGENT_ARGS ${CL_EXTRA[$i]:-} \
-		>"$CL_DIR/n$i.log" 2>&1 &
+		>>"$CL_DIR/n$i.log" 2>&1 &
 	CL_PIDS[$i]=$!
 }
 
@@ -150,6 +345,7 @@ cl_cleanup() {
 		wait "$CL_ETCD_PID" 2>/dev/null
 		CL_ETCD_PID=
 	fi
+	cl_net_down
 	if [ -n "$CL_DIR" ] && [ -z "${CL_KEEP:-}" ]; then
 		rm -rf "$CL_DIR"
 	fi
@@ -160,8 +356,7 @@ cl_etcd_count() {
 	local key end
 	key=$(printf '/synapse/demo/%s' "$1" | base64 -w0)
 	end=$(printf '/synapse/demo/%s' "$1" | python3 -c 'import sys,base64; s=sys.stdin.read().encode(); print(base64.b64encode(s[:-1]+bytes([s[-1]+1])).decode())')
-	curl -s --max-time 3 --cacert "$CL_DIR/ca/ca.crt" --cert "$CL_DIR/n1.crt" --key "$CL_DIR/n1.key" \
-		"$CL_ETCD_URL/v3/kv/range" -d "{\"key\":\"$key\",\"range_end\":\"$end\",\"count_only\":true}" |
+	cl_etcd_curl "$CL_ETCD_URL/v3/kv/range" -d "{\"key\":\"$key\",\"range_end\":\"$end\",\"count_only\":true}" |
 		python3 -c 'import json,sys; print(json.load(sys.stdin).get("count", 0))'
 }
 

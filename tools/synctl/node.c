@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* synctl node: the local synapsed's identity, uptime and counters. */
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "agentctl.h"
@@ -12,8 +13,8 @@ static const char usage[] =
 	"\n"
 	"Show the local synapsed: node id, cluster, listen address, public key,\n"
 	"certificate fingerprint, task engine (user, kernel, or none outside a\n"
-	"cluster), protocol versions, uptime, peer states and\n"
-	"counters (messages, heartbeats, refusals by reason).\n"
+	"cluster), protocol versions, uptime, cluster membership (member,\n"
+	"fenced, quarantined), peer states and\n"	"counters (messages, heartbeats, refusals by reason).\n"
 	"The socket defaults to $SYNAPSE_SOCKET, else /run/synapse/synapsed.sock.\n";
 
 static const char *s(json_t *o, const char *k)
@@ -42,6 +43,21 @@ static void print_expiry(json_t *ms)
 	printf("valid until: %s\n", buf);
 }
 
+/*
+ * Our own standing: "member", "joining", "fenced" (cannot prove its lease:
+ * runs and signs nothing) or "quarantined" (ours, or the cluster's record).
+ */
+static void print_membership(json_t *m, const char *cluster_state)
+{
+	const char *st = s(m, "state");
+
+	if (!strcmp(cluster_state, "quarantined"))
+		st = cluster_state;
+	printf("membership:  %s, epoch %lld (%lld members)%s\n", st,
+	       n(m, "epoch"), n(m, "members"),
+	       json_is_true(json_object_get(m, "coordinator")) ? ", coordinator" : "");
+}
+
 int node_main(int argc, char *argv[])
 {
 	json_t *reply, *peers, *ctr, *rej, *pv, *v;
@@ -65,7 +81,10 @@ int node_main(int argc, char *argv[])
 	print_expiry(json_object_get(reply, "cert_not_after"));
 	printf("protocol:    v%lld..v%lld\n", n(pv, "min"), n(pv, "max"));
 	printf("uptime:      %llds\n", n(reply, "uptime_s"));
-	if (json_is_string(json_object_get(reply, "cluster_state")))
+	if (json_is_object(json_object_get(reply, "membership")))
+		print_membership(json_object_get(reply, "membership"),
+				 s(reply, "cluster_state"));
+	else if (json_is_string(json_object_get(reply, "cluster_state")))
 		printf("membership:  %s\n", s(reply, "cluster_state"));
 	if (json_is_object(json_object_get(reply, "quarantine"))) {
 		printf("quarantine:  ");
