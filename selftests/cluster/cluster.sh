@@ -118,7 +118,7 @@ PY
 
 fault_refused() {
 	cl_init 1
-	SYNAPSE_ENABLE_FAULTS= timeout 10 "$BIN/synapsed" --config "$CL_DIR/n1.conf" --foreground \
+	SYNAPSE_ENABLE_FAULTS= cl_on 1 timeout 10 "$BIN/synapsed" --config "$CL_DIR/n1.conf" --foreground \
 		--etcd https://127.0.0.1:1 --enable-faults --fault corrupt-output >"$CL_DIR/f.log" 2>&1
 	local rc=$?
 	check "fault_injection_refused_without_both_switches" \
