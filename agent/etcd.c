@@ -152,7 +152,7 @@ static json_t *call(struct etcd *e, const char *path, json_t *req)
 	struct buf b = { 0 };
 	char url[512], *body;
 	json_t *rep = NULL, *hdr;
-	long code = 0, tmo = ETCD_TIMEOUT_MS;
+	long code = 0, conn_tmo = ETCD_TIMEOUT_MS;
 	uint64_t now = mono_ns();
 	CURLcode rc;
 
@@ -163,7 +163,7 @@ static json_t *call(struct etcd *e, const char *path, json_t *req)
 			return NULL;
 		}
 		e->last_try_ns = now;
-		tmo = ETCD_PROBE_MS;
+		conn_tmo = ETCD_PROBE_MS;
 	}
 	body = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
@@ -175,8 +175,8 @@ static json_t *call(struct etcd *e, const char *path, json_t *req)
 	curl_easy_setopt(e->curl, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(e->curl, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(e->curl, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(e->curl, CURLOPT_TIMEOUT_MS, tmo);
-	curl_easy_setopt(e->curl, CURLOPT_CONNECTTIMEOUT_MS, tmo);
+	curl_easy_setopt(e->curl, CURLOPT_TIMEOUT_MS, (long)ETCD_TIMEOUT_MS);
+	curl_easy_setopt(e->curl, CURLOPT_CONNECTTIMEOUT_MS, conn_tmo);
 	curl_easy_setopt(e->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e->curl, CURLOPT_CAINFO, e->ca);
 	curl_easy_setopt(e->curl, CURLOPT_SSLCERT, e->cert);

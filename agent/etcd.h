@@ -18,10 +18,12 @@
 #define ETCD_TIMEOUT_MS	1500
 /*
  * After a transport failure (timeout, refused, unreachable) etcd counts as
- * down: calls fail at once, except one probe per ETCD_RETRY_MS with the
- * shorter ETCD_PROBE_MS timeout, until one succeeds. A node cut off from
- * the network thus spends at most about a third of its time blocked on
- * etcd and its control socket keeps answering while it is fenced.
+ * down: calls fail at once, except one probe per ETCD_RETRY_MS, until one
+ * succeeds. A probe may take ETCD_PROBE_MS to connect (TCP; a cut link
+ * loses the SYN) and the usual ETCD_TIMEOUT_MS in all (the TLS handshake
+ * on a loaded machine). A node cut off from the network thus spends about
+ * a third of its time blocked on etcd, its control socket keeps answering
+ * while it is fenced, and it is back soon after the link.
  */
 #define ETCD_PROBE_MS	500
 #define ETCD_RETRY_MS	1000

@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Suite "cluster": real local clusters (etcd over mTLS + synapsed agents on
-# 127.0.0.1 ports, embedded engine), real faults (kill -9, SIGSTOP of an
-# agent past its lease, an injected output corruption), offline
-# verification of every committed result. Prints TAP.
+# Suite "cluster": real local clusters (etcd over mTLS + synapsed agents,
+# embedded engine; each node in its own network namespace when root, else
+# on 127.0.0.1 ports: lib.sh), real faults (kill -9, partitions made by
+# taking veth links down, injected corruptions), offline verification of
+# every committed result. Prints TAP.
 #   selftests/cluster/cluster.sh [TEST...]
 set -u
 export CL_LEASE_TTL=${CL_LEASE_TTL:-3}

@@ -364,8 +364,7 @@ cl_etcd_count() {
 cl_etcd_get() {
 	local key
 	key=$(printf '/synapse/demo/%s' "$1" | base64 -w0)
-	curl -s --max-time 3 --cacert "$CL_DIR/ca/ca.crt" --cert "$CL_DIR/n1.crt" --key "$CL_DIR/n1.key" \
-		"$CL_ETCD_URL/v3/kv/range" -d "{\"key\":\"$key\"}" |
+	cl_etcd_curl "$CL_ETCD_URL/v3/kv/range" -d "{\"key\":\"$key\"}" |
 		python3 -c 'import json,sys,base64; k=json.load(sys.stdin).get("kvs", []); print(base64.b64decode(k[0]["value"]).decode() if k else "")'
 }
 
