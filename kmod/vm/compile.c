@@ -78,6 +78,7 @@ struct comp {
 	int64_t last_op;		/* its op cell */
 	int last_cmp;			/* its SVM_OP_ if a compare, else -1 */
 	bool last_add;			/* it is an i32.add */
+	bool last_k;			/* it is an _k op (immediate b) */
 	uint32_t last_end;
 	uint32_t last_h;
 	uint32_t nlazy_locals;
@@ -140,6 +141,8 @@ static enum svm_op metered(struct comp *c, enum svm_op op)
 	default:
 		if (op >= SVM_OP_br_i32_eq && op <= SVM_OP_br_i64_ge_u)
 			return SVM_OP_br_i32_eq_m + (op - SVM_OP_br_i32_eq);
+		if (op >= SVM_OP_br_i32_eq_k && op <= SVM_OP_br_i64_ge_u_k)
+			return SVM_OP_br_i32_eq_k_m + (op - SVM_OP_br_i32_eq_k);
 		return op;
 	}
 }
@@ -153,6 +156,7 @@ static void emit_op_raw(struct comp *c, enum svm_op op)
 	c->last_op = c->ncode;
 	c->last_cmp = -1;
 	c->last_add = false;
+	c->last_k = false;
 	c->code[c->ncode++].op = c->ops[op];
 }
 
@@ -166,6 +170,7 @@ static void emit_op(struct comp *c, enum svm_op op)
 	c->last_op = c->ncode;
 	c->last_cmp = -1;
 	c->last_add = op == SVM_OP_i32_add;
+	c->last_k = false;
 	c->code[c->ncode++].op = c->ops[op];
 }
 
@@ -569,6 +574,13 @@ static void enter_frame(struct comp *c, uint8_t kind)
 
 /* ---- instructions ---- */
 
+/* The immediate twin of a binary op (ops.h), 0 (fuel) when it has none. */
+static const uint16_t binop_k[SVM_NOPS] = {
+#define K(n) [SVM_OP_##n] = SVM_OP_##n##_k,
+	SVM_KBINOPS(K)
+#undef K
+};
+
 static void op_binary(struct comp *c, enum svm_op op, uint8_t in, uint8_t out)
 {
 	uint32_t ha, hb;
@@ -578,7 +590,14 @@ static void op_binary(struct comp *c, enum svm_op op, uint8_t in, uint8_t out)
 	pop(c, in);
 	ha = c->nvs;
 	hb = c->nvs + 1;
-	if (!c->dead && !c->r.failed) {
+	if (!c->dead && !c->r.failed && binop_k[op] &&
+	    c->vs[hb].kind == VK_CONST) {
+		emit_op(c, binop_k[op]);
+		emit_src(c, ha);
+		emit_cell(c, c->consts[c->vs[hb].idx]);
+		c->last_add = op == SVM_OP_i32_add;
+		c->last_k = true;
+	} else if (!c->dead && !c->r.failed) {
 		emit_op(c, op);
 		emit_src(c, ha);
 		emit_src(c, hb);
@@ -631,10 +650,18 @@ static void read_memarg(struct comp *c, uint32_t natural, uint32_t *offset)
 		cfail(c, "alignment must not be larger than natural");
 }
 
+/* The immediate twin of a load or store (ops.h). */
+static enum svm_op mem_k(enum svm_op op)
+{
+	if (op >= SVM_OP_i32_load && op <= SVM_OP_i64_load32_u)
+		return SVM_OP_i32_load_k + (op - SVM_OP_i32_load);
+	return SVM_OP_i32_store_k + (op - SVM_OP_i32_store);
+}
+
 /*
  * The address operands of a load/store: when the address is the i32.add
  * just emitted, that add becomes the memory op ([a][b] reused in place,
- * the wrap of the add kept by the handler); otherwise [addr][const 0].
+ * the wrap of the add kept by the handler); otherwise [addr][immediate 0].
  */
 static void emit_address(struct comp *c, enum svm_op op, uint32_t h)
 {
@@ -644,20 +671,19 @@ static void emit_address(struct comp *c, enum svm_op op, uint32_t h)
 	    c->reloc[c->nreloc - 1] == (uint32_t)c->last_dst) {
 		c->ncode--;
 		c->nreloc--;
-		c->code[c->last_op].op = c->ops[op];
+		c->code[c->last_op].op = c->ops[c->last_k ? mem_k(op) : op];
 		c->last_dst = -1;
 		c->last_add = false;
+		c->last_k = false;
 		return;
 	}
 	if (c->dead || c->r.failed)
 		return;
-	{
-		uint32_t zero = add_const(c, 0);
-
-		emit_op(c, op);
-		emit_src(c, h);
-		emit_cell(c, (uint64_t)(c->nlocals + zero) * 8);
-	}
+	/* the pool keeps its 0 as before: frame layouts stay the same */
+	add_const(c, 0);
+	emit_op(c, mem_k(op));
+	emit_src(c, h);
+	emit_cell(c, 0);
 }
 
 static void op_load(struct comp *c, enum svm_op op, uint32_t natural,
@@ -861,6 +887,8 @@ static bool fuse_compare(struct comp *c, uint32_t cond_h, bool negate)
 		k = c->last_cmp - SVM_OP_i32_eq;
 		fused = SVM_OP_br_i32_eq + (negate ? cmp_negate[k] : k);
 	}
+	if (c->last_k)
+		fused = SVM_OP_br_i32_eq_k + (fused - SVM_OP_br_i32_eq);
 	/* drop the dst cell: the offset cell takes its place */
 	c->ncode--;
 	c->nreloc--;

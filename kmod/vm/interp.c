@@ -91,7 +91,12 @@ int svm_interp(struct svm_exec *ex)
 {
 	static const void *const ops[] = {
 #define X(n) &&L_##n,
+#define XK(n) &&L_##n##_k,
+#define XKM(n) &&L_##n##_k_m,
 		SVM_ALL_OPS(X)
+		SVM_ALL_KOPS(XK, XKM)
+#undef XKM
+#undef XK
 #undef X
 	};
 	union svm_cell *ip;
@@ -135,6 +140,8 @@ int svm_interp(struct svm_exec *ex)
 	RELOAD_MEM();
 
 #define R(k)	(*(uint64_t *)((char *)fp + ip[k].i))
+/* operand k of an _k op: an immediate value, not a frame offset */
+#define K(k)	(ip[k].u)
 #define RS32(k)	((int32_t)(uint32_t)R(k))
 #define RU32(k)	((uint32_t)R(k))
 #define RS64(k)	((int64_t)R(k))
@@ -415,10 +422,20 @@ L_##name: {								\
 	uint32_t a = RU32(1), b = RU32(2);				\
 	R(3) = (uint32_t)(expr);					\
 	NEXT(4);							\
+}									\
+L_##name##_k: {								\
+	uint32_t a = RU32(1), b = (uint32_t)K(2);			\
+	R(3) = (uint32_t)(expr);					\
+	NEXT(4);							\
 }
 #define BIN64(name, expr)						\
 L_##name: {								\
 	uint64_t a = R(1), b = R(2);					\
+	R(3) = (uint64_t)(expr);					\
+	NEXT(4);							\
+}									\
+L_##name##_k: {								\
+	uint64_t a = R(1), b = K(2);					\
 	R(3) = (uint64_t)(expr);					\
 	NEXT(4);							\
 }
@@ -559,9 +576,9 @@ L_##name: {								\
 	UN(ref_is_null, a == 0)
 
 	/* ---- memory: effective address is 33 bits, never wraps ---- */
-#define LOAD(name, size, expr)						\
-L_##name: {								\
-	uint64_t ea = (uint64_t)(uint32_t)(RU32(1) + RU32(2)) + ip[3].u; \
+#define LOAD_AT(label, b, size, expr)					\
+label: {								\
+	uint64_t ea = (uint64_t)(uint32_t)(RU32(1) + (b)) + ip[3].u;	\
 	const uint8_t *p;						\
 	if (svm_unlikely(ea + (size) > msize))				\
 		TRAP(SYNAPSE_TRAP_MEMORY_OOB);				\
@@ -569,6 +586,9 @@ L_##name: {								\
 	R(4) = (expr);							\
 	NEXT(5);							\
 }
+#define LOAD(name, size, expr)						\
+	LOAD_AT(L_##name, RU32(2), size, expr)				\
+	LOAD_AT(L_##name##_k, (uint32_t)K(2), size, expr)
 	LOAD(i32_load, 4, svm_get_le32(p))
 	LOAD(i64_load, 8, svm_get_le64(p))
 	LOAD(i32_load8_s, 1, (uint32_t)(int32_t)(int8_t)*p)
@@ -583,8 +603,11 @@ L_##name: {								\
 	LOAD(i64_load32_u, 4, svm_get_le32(p))
 
 #define STORE(name, size, stmt)						\
-L_##name: {								\
-	uint64_t ea = (uint64_t)(uint32_t)(RU32(1) + RU32(2)) + ip[4].u; \
+	STORE_AT(L_##name, RU32(2), size, stmt)				\
+	STORE_AT(L_##name##_k, (uint32_t)K(2), size, stmt)
+#define STORE_AT(label, b, size, stmt)					\
+label: {								\
+	uint64_t ea = (uint64_t)(uint32_t)(RU32(1) + (b)) + ip[4].u;	\
 	uint64_t v = R(3);						\
 	uint8_t *p;							\
 	if (svm_unlikely(ea + (size) > msize))				\
@@ -639,21 +662,24 @@ L_br_unless_m:
 		TAKE_M(2);
 	SKIP_M(3);
 
-#define BRCMP(name, type, cond)						\
-L_br_##name: {								\
-	type a = (type)R(1), b = (type)R(2);				\
+#define BRCMP_AT(label, label_m, type, bval, cond)			\
+label: {								\
+	type a = (type)R(1), b = (type)(bval);				\
 	if (cond) {							\
 		ip += 3 + ip[3].i;					\
 		goto *ip->op;						\
 	}								\
 	NEXT(4);							\
 }									\
-L_br_##name##_m: {							\
-	type a = (type)R(1), b = (type)R(2);				\
+label_m: {								\
+	type a = (type)R(1), b = (type)(bval);				\
 	if (cond)							\
 		TAKE_M(3);						\
 	SKIP_M(4);							\
 }
+#define BRCMP(name, type, cond)						\
+	BRCMP_AT(L_br_##name, L_br_##name##_m, type, R(2), cond)	\
+	BRCMP_AT(L_br_##name##_k, L_br_##name##_k_m, type, K(2), cond)
 	BRCMP(i32_eq, uint32_t, a == b)
 	BRCMP(i32_ne, uint32_t, a != b)
 	BRCMP(i32_lt_s, uint32_t, (int32_t)a < (int32_t)b)

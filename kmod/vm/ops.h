@@ -33,7 +33,7 @@
 	X(i32_extend8_s) X(i32_extend16_s) X(i64_extend8_s)		\
 	X(i64_extend16_s) X(i64_extend32_s) X(ref_is_null)
 
-/* [a][b][offset][d]: address (u32)(a + b) + offset, b often constant 0 */
+/* [a][b][offset][d]: address (u32)(a + b) + offset; b often immediate (_k) */
 #define SVM_LOADS(X)							\
 	X(i32_load) X(i64_load) X(i32_load8_s) X(i32_load8_u)		\
 	X(i32_load16_s) X(i32_load16_u) X(i64_load8_s) X(i64_load8_u)	\
@@ -105,9 +105,37 @@
 	X(br_i64_gt_s_m) X(br_i64_gt_u_m) X(br_i64_le_s_m)		\
 	X(br_i64_le_u_m) X(br_i64_ge_s_m) X(br_i64_ge_u_m)
 
+/*
+ * Immediate twins (suffix _k) of the binary ops without traps, of the loads
+ * and stores fused with an i32.add, and of the compare-and-branches: when
+ * the second operand is a constant, its cell holds the value itself instead
+ * of a frame offset (one dependent load less). Same semantics, same cost.
+ */
+#define SVM_KBINOPS(X)							\
+	X(i32_add) X(i32_sub) X(i32_mul) X(i32_and) X(i32_or)		\
+	X(i32_xor) X(i32_shl) X(i32_shr_s) X(i32_shr_u) X(i32_rotl)	\
+	X(i32_rotr)							\
+	X(i64_add) X(i64_sub) X(i64_mul) X(i64_and) X(i64_or)		\
+	X(i64_xor) X(i64_shl) X(i64_shr_s) X(i64_shr_u) X(i64_rotl)	\
+	X(i64_rotr)							\
+	X(i32_eq) X(i32_ne) X(i32_lt_s) X(i32_lt_u) X(i32_gt_s)		\
+	X(i32_gt_u) X(i32_le_s) X(i32_le_u) X(i32_ge_s) X(i32_ge_u)	\
+	X(i64_eq) X(i64_ne) X(i64_lt_s) X(i64_lt_u) X(i64_gt_s)		\
+	X(i64_gt_u) X(i64_le_s) X(i64_le_u) X(i64_ge_s) X(i64_ge_u)
+
+/* X(n) is applied to base names: the ops are n##_k (and n##_k_m) */
+#define SVM_ALL_KOPS(X, XM)						\
+	SVM_KBINOPS(X) SVM_LOADS(X) SVM_STORES(X) SVM_BRCMPS(X)	\
+	SVM_BRCMPS(XM)
+
 enum svm_op {
 #define X(n) SVM_OP_##n,
+#define XK(n) SVM_OP_##n##_k,
+#define XKM(n) SVM_OP_##n##_k_m,
 	SVM_ALL_OPS(X)
+	SVM_ALL_KOPS(XK, XKM)
+#undef XKM
+#undef XK
 #undef X
 	SVM_NOPS
 };
