@@ -474,10 +474,30 @@ static int cap_verdict(struct cluster *c, const struct job *j, const char **reas
 	return v->r;
 }
 
+/*
+ * A job that ends without a commit (revoked, refused): its result record
+ * is written once (create-only: the first agent wins) and it leaves the
+ * active set. Returns true when this agent wrote the record.
+ */
+static bool finish_uncommitted(struct cluster *c, const struct job *j, json_t *o)
+{
+	char key[256], *s;
+	bool wrote;
+
+	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	cluster_key(c, key, sizeof(key), "jobs/%s/result", j->id);
+	wrote = s && etcd_create(c->etcd, key, s, strlen(s), 0) == 0;
+	free(s);
+	cluster_key(c, key, sizeof(key), "active/%s", j->id);
+	etcd_delete(c->etcd, key);
+	return wrote;
+}
+
 /* The job's capability was revoked: it ends revoked, with what committed. */
 static void finish_revoked(struct cluster *c, struct job *j)
 {
-	char key[256], cap[2 * HASH_LEN + 1], *s;
+	char cap[2 * HASH_LEN + 1];
 	unsigned int i, done = 0;
 	struct attest a;
 	json_t *o;
@@ -490,20 +510,13 @@ static void finish_revoked(struct cluster *c, struct job *j)
 		      "state", "revoked", "cap_id", cap,
 		      "tasks_total", j->ntasks, "tasks_committed", done,
 		      "input_hash", hexj(j->input));
-	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(o);
-	cluster_key(c, key, sizeof(key), "jobs/%s/result", j->id);
-	if (s && etcd_create(c->etcd, key, s, strlen(s), 0) == 0)
+	if (finish_uncommitted(c, j, o))
 		log_info("job %s revoked (capability %s)", j->id, cap);
-	free(s);
-	cluster_key(c, key, sizeof(key), "active/%s", j->id);
-	etcd_delete(c->etcd, key);
 }
 
 /* The token check failed: the job ends refused, with the reason. */
 static void finish_refused(struct cluster *c, struct job *j, const char *reason)
 {
-	char key[256], *s;
 	json_t *o;
 
 	o = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:o, s:i, s:i, s:o}", "version", 1,
@@ -511,14 +524,8 @@ static void finish_refused(struct cluster *c, struct job *j, const char *reason)
 		      "state", "refused", "reason", reason, "cap_id", hexj(j->cap_id),
 		      "tasks_total", j->ntasks, "tasks_committed", 0,
 		      "input_hash", hexj(j->input));
-	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(o);
-	cluster_key(c, key, sizeof(key), "jobs/%s/result", j->id);
-	if (s && etcd_create(c->etcd, key, s, strlen(s), 0) == 0)
+	if (finish_uncommitted(c, j, o))
 		log_info("job %s refused: %s", j->id, reason);
-	free(s);
-	cluster_key(c, key, sizeof(key), "active/%s", j->id);
-	etcd_delete(c->etcd, key);
 }
 
 /* ---- execution ---- */
