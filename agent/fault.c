@@ -6,7 +6,7 @@
 
 #include "agent/fault.h"
 
-static enum fault armed = FAULT_NONE;
+static unsigned int armed;	/* 1 << enum fault, one bit per armed fault */
 static uint64_t state_fuel;
 static char armed_name[64] = "none";
 
@@ -22,9 +22,26 @@ static int parse_state(const char *name, const char *kind, uint64_t *fuel)
 	return name[n + 1] && !*end && *fuel ? 0 : -1;
 }
 
+/* One fault of a comma-separated list; -1 when unknown. */
+static int arm_one(const char *name)
+{
+	if (!strcmp(name, "corrupt-output"))
+		armed |= 1u << FAULT_CORRUPT_OUTPUT;
+	else if (!strcmp(name, "slow"))
+		armed |= 1u << FAULT_SLOW;
+	else if (!parse_state(name, "corrupt-state", &state_fuel))
+		armed |= 1u << FAULT_CORRUPT_STATE;
+	else if (!parse_state(name, "corrupt-state-once", &state_fuel))
+		armed |= 1u << FAULT_CORRUPT_STATE_ONCE;
+	else
+		return -1;
+	return 0;
+}
+
 int fault_arm(const char *name, bool cmdline_enabled, char *err, size_t errlen)
 {
 	const char *env = getenv("SYNAPSE_ENABLE_FAULTS");
+	char list[sizeof(armed_name)], *save, *one;
 
 	if (!name || !*name)
 		return 0;
@@ -32,24 +49,36 @@ int fault_arm(const char *name, bool cmdline_enabled, char *err, size_t errlen)
 		snprintf(err, errlen, "fault injection refused: needs --enable-faults and SYNAPSE_ENABLE_FAULTS=1");
 		return -1;
 	}
-	if (!strcmp(name, "corrupt-output"))
-		armed = FAULT_CORRUPT_OUTPUT;
-	else if (!parse_state(name, "corrupt-state", &state_fuel))
-		armed = FAULT_CORRUPT_STATE;
-	else if (!parse_state(name, "corrupt-state-once", &state_fuel))
-		armed = FAULT_CORRUPT_STATE_ONCE;
-	else {
-		snprintf(err, errlen, "unknown fault %s (corrupt-output, corrupt-state:FUEL, corrupt-state-once:FUEL)",
-			 name);
+	if (strlen(name) >= sizeof(list)) {
+		snprintf(err, errlen, "fault list too long (at most %zu characters)",
+			 sizeof(list) - 1);
 		return -1;
+	}
+	strcpy(list, name);
+	armed = 0;
+	for (one = strtok_r(list, ",", &save); one; one = strtok_r(NULL, ",", &save)) {
+		if (arm_one(one))
+			goto unknown;
+	}
+	/* both state faults at once would fight over one fuel position */
+	if ((armed & 1u << FAULT_CORRUPT_STATE) &&
+	    (armed & 1u << FAULT_CORRUPT_STATE_ONCE)) {
+		snprintf(err, errlen, "corrupt-state and corrupt-state-once exclude each other");
+		goto disarm;
 	}
 	snprintf(armed_name, sizeof(armed_name), "%s", name);
 	return 0;
+unknown:
+	snprintf(err, errlen, "unknown fault %s (corrupt-output, corrupt-state:FUEL, corrupt-state-once:FUEL, slow; several joined by commas)",
+		 one);
+disarm:
+	armed = 0;
+	return -1;
 }
 
 bool fault_active(enum fault f)
 {
-	return armed == f;
+	return armed & 1u << f;
 }
 
 const char *fault_name(void)
@@ -59,14 +88,14 @@ const char *fault_name(void)
 
 void fault_apply_output(uint8_t *hash)
 {
-	if (armed == FAULT_CORRUPT_OUTPUT)
+	if (fault_active(FAULT_CORRUPT_OUTPUT))
 		hash[0] ^= 1;
 }
 
 bool fault_state_at(bool replay, uint64_t *fuel)
 {
-	if (armed != FAULT_CORRUPT_STATE &&
-	    (armed != FAULT_CORRUPT_STATE_ONCE || replay))
+	if (!fault_active(FAULT_CORRUPT_STATE) &&
+	    (!fault_active(FAULT_CORRUPT_STATE_ONCE) || replay))
 		return false;
 	*fuel = state_fuel;
 	return true;

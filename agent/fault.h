@@ -16,6 +16,9 @@
  *                            the node never agrees (a persistent fault)
  *   corrupt-state-once:FUEL  the same, on a task's first run only: a
  *                            replay from a checkpoint heals (transient)
+ *   slow                     run at most one slice of a task per tick, so
+ *                            the others commit first (a straggler)
+ * Several faults join with commas: "slow,corrupt-state:5000000".
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -26,6 +29,7 @@ enum fault {
 	FAULT_CORRUPT_OUTPUT,
 	FAULT_CORRUPT_STATE,
 	FAULT_CORRUPT_STATE_ONCE,
+	FAULT_SLOW,
 };
 
 /* -1 with err set when the fault is unknown or not enabled twice. */

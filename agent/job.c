@@ -770,6 +770,43 @@ static void drop_run(struct cluster *c)
 }
 
 /*
+ * Our run of task ti was cut short: a majority committed it without us.
+ * The checkpoints it took so far are still evidence. If one of them differs
+ * from the committed replica's at the same position, this node computed
+ * something wrong, and it reconciles like a replica that finished late:
+ * roll back, replay to the end, then attest (the fault was transient) or
+ * quarantine itself. Agreeing so far, the run is dropped: work nobody needs.
+ */
+static void cut_short(struct cluster *c, struct job *j, unsigned int ti,
+		      const struct attest *committed)
+{
+	struct mm_list mine, major = { 0 };
+	struct mm_divergence d;
+	struct etcd_kv *kv;
+	char rel[256];
+
+	snprintf(rel, sizeof(rel), "cps/%s/%s", j->tasks[ti].id, committed->node);
+	kv = jkv(j, rel);
+	if (kv)
+		mm_list_parse(kv->val, &major);
+	if (mm_list_of_run(c->run, 0, &mine))
+		memset(&mine, 0, sizeof(mine));
+	mm_compare(&mine, &major, &d);
+	mm_list_free(&mine);
+	mm_list_free(&major);
+	if (!d.known || d.after_last) {
+		drop_run(c);
+		return;
+	}
+	log_warn("job %s task %s: committed without us, and our run so far already differs at checkpoint %llu",
+		 j->id, j->tasks[ti].id, (unsigned long long)d.first);
+	mm_keep(j->id, j->tasks[ti].id, c->run);
+	c->run = NULL;
+	c->run_job[0] = c->run_task[0] = '\0';
+	reconcile(c, j, ti, committed);
+}
+
+/*
  * Advances our one running task by slices until half a tick is used; when
  * it ends, attests. Returns true while the task is still running.
  */
@@ -784,8 +821,12 @@ static bool advance_run(struct cluster *c, struct job *j)
 	for (i = 0; i < j->ntasks; i++)
 		if (!strcmp(j->tasks[i].id, c->run_task))
 			ti = i;
-	if (ti < 0 || commit_of(c, j, ti, &a, NULL) == 0) {
-		drop_run(c);	/* committed without us meanwhile */
+	if (ti < 0) {
+		drop_run(c);
+		return false;
+	}
+	if (commit_of(c, j, ti, &a, NULL) == 0) {
+		cut_short(c, j, ti, &a);	/* committed without us meanwhile */
 		return false;
 	}
 	/* revocation is honoured at slice boundaries too, not only at checkpoints */
@@ -793,7 +834,7 @@ static bool advance_run(struct cluster *c, struct job *j)
 		executor_stop(c->run, 5 /* SYNAPSE_STATUS_REVOKED */);
 	/* the kernel engine says EXEC_WAIT: its completion event wakes a tick */
 	while ((done = executor_step(c->run, SLICE_FUEL)) == EXEC_YIELD)
-		if (mono_now_ns() > c->work_deadline_ns)
+		if (mono_now_ns() > c->work_deadline_ns || fault_active(FAULT_SLOW))
 			break;
 	if (done != EXEC_DONE) {
 		c->ran_this_tick = true;
@@ -1260,6 +1301,33 @@ static void audit_kept(struct cluster *c, struct etcd_kv *act, size_t nact,
 	}
 }
 
+/*
+ * The job of our running task left the active set while the task ran: it
+ * was revoked, or committed without us (then the run so far is audited).
+ */
+static void run_job_ended(struct cluster *c)
+{
+	struct attest a;
+	struct job j;
+	unsigned int i;
+
+	if (cap_revoked(c->run_cap, c))
+		log_warn("job %s task %s: ended revoked (job revoked)",
+			 c->run_job, c->run_task);
+	if (job_load(c, c->run_job, &j)) {
+		drop_run(c);
+		return;
+	}
+	for (i = 0; i < j.ntasks; i++)
+		if (!strcmp(j.tasks[i].id, c->run_task))
+			break;
+	if (i < j.ntasks && commit_of(c, &j, i, &a, NULL) == 0)
+		cut_short(c, &j, i, &a);
+	else
+		drop_run(c);
+	job_free(&j);
+}
+
 void jobs_tick(struct cluster *c)
 {
 	uint64_t t0 = mono_now_ns();
@@ -1294,12 +1362,8 @@ void jobs_tick(struct cluster *c)
 
 		for (i = 0; i < n; i++)
 			found |= !strcmp(kvs[i].key + plen, c->run_job);
-		/* the job ended (committed or revoked) while our task ran */
-		if (!found && cap_revoked(c->run_cap, c))
-			log_warn("job %s task %s: ended revoked (job revoked)",
-				 c->run_job, c->run_task);
 		if (!found)
-			drop_run(c);
+			run_job_ended(c);
 	}
 	audit_kept(c, kvs, n, plen);
 	etcd_kvs_free(kvs, n);
