@@ -124,6 +124,16 @@ fault_refused() {
 	local rc=$?
 	check "fault_injection_refused_without_both_switches" \
 		bash -c "[ $rc != 0 ] && grep -q 'fault injection refused' '$CL_DIR/f.log'"
+	SYNAPSE_ENABLE_FAULTS=1 cl_on 1 timeout 10 "$BIN/synapsed" --config "$CL_DIR/n1.conf" --foreground \
+		--etcd https://127.0.0.1:1 --enable-faults --fault slow,bogus >"$CL_DIR/f.log" 2>&1
+	rc=$?
+	check "fault_list_with_unknown_fault_refused_by_name" \
+		bash -c "[ $rc != 0 ] && grep -q 'unknown fault bogus' '$CL_DIR/f.log'"
+	SYNAPSE_ENABLE_FAULTS=1 cl_on 1 timeout 10 "$BIN/synapsed" --config "$CL_DIR/n1.conf" --foreground \
+		--etcd https://127.0.0.1:1 --enable-faults --fault corrupt-state:5,corrupt-state-once:6 >"$CL_DIR/f.log" 2>&1
+	rc=$?
+	check "fault_list_conflicting_state_faults_refused" \
+		bash -c "[ $rc != 0 ] && grep -q 'exclude each other' '$CL_DIR/f.log'"
 	cl_cleanup
 }
 
