@@ -338,7 +338,7 @@ static int do_submit(int argc, char *argv[])
 	if (call(json_pack("{s:s, s:o}", "cmd", "job_submit", "spec", spec), &rep))
 		return SYNCTL_EXIT_FAIL;
 	if (json_output)
-		json_print(stdout, rep);
+		json_print(stdout, json_incref(rep));	/* it drops what it prints */
 	else
 		printf("%s\n", json_string_value(json_object_get(rep, "job")));
 	json_decref(rep);
@@ -433,21 +433,21 @@ static int do_query(const char *what, int argc, char *argv[])
 				   "job_revoke" : "job_unrevoke", "cap_id", hex), &rep))
 			return SYNCTL_EXIT_FAIL;
 		if (json_output)
-			json_print(stdout, rep);
+			json_print(stdout, json_incref(rep));	/* it drops what it prints */
 		json_decref(rep);
 		return SYNCTL_EXIT_OK;
 	}
 	if (!strcmp(what, "list") || !strcmp(what, "cluster")) {
 		if (call(json_pack("{s:s}", "cmd", !strcmp(what, "list") ? "job_list" : "cluster"), &rep))
 			return SYNCTL_EXIT_FAIL;
-		json_print(stdout, rep);
+		json_print(stdout, json_incref(rep));	/* it drops what it prints */
 		json_decref(rep);
 		return SYNCTL_EXIT_OK;
 	}
 	if (!strcmp(what, "result")) {
 		if (call(json_pack("{s:s, s:s}", "cmd", "job_result", "job", job), &rep))
 			return SYNCTL_EXIT_FAIL;
-		json_print(stdout, rep);
+		json_print(stdout, json_incref(rep));	/* it drops what it prints */
 		json_decref(rep);
 		return SYNCTL_EXIT_OK;
 	}
@@ -470,7 +470,7 @@ static int do_query(const char *what, int argc, char *argv[])
 		usleep(20000);
 	}
 	if (json_output) {
-		json_print(stdout, rep);
+		json_print(stdout, json_incref(rep));	/* it drops what it prints */
 	} else {
 		printf("job             %s\nstate           %s\nepoch           %lld\ntasks           %lld/%lld committed\n",
 		       job, json_string_value(json_object_get(rep, "state")),
