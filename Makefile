@@ -43,6 +43,7 @@ include tools/synctl/synctl.mk
 include selftests/selftests.mk
 include bench/bench.mk
 include tools/vm/vm.mk
+include selftests/sanitize/sanitize.mk
 
 user: $(USER_PROGS)
 

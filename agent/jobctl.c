@@ -145,7 +145,7 @@ static json_t *cmd_status(struct cluster *c, json_t *req)
 	size_t n, i, commits = 0, atts = 0, ntasks = 0;
 	char key[256], prefix[256];
 	const char *state = "submitted";
-	json_t *spec = NULL, *mism = json_array();
+	json_t *spec = NULL, *mism;
 	long long epoch = -1;
 
 	if (!id)
@@ -157,6 +157,7 @@ static json_t *cmd_status(struct cluster *c, json_t *req)
 		free(kvs);
 		return fail("no job %s", id);
 	}
+	mism = json_array();
 	for (i = 0; i < n; i++) {
 		const char *rel = kvs[i].key + strlen(prefix);
 
@@ -206,17 +207,16 @@ static json_t *cmd_status(struct cluster *c, json_t *req)
 static json_t *cmd_result(struct cluster *c, json_t *req)
 {
 	const char *id = job_arg(req);
-	json_t *res, *outs = json_object(), *t;
+	json_t *res, *outs, *t;
 	char prefix[256];
 	struct etcd_kv *kvs;
 	size_t n, i;
 
 	if (!id)
 		return fail("%s", "needs \"job\": a 32-hex job id");
-	if (get_result(c, id, &res)) {
-		json_decref(outs);
+	if (get_result(c, id, &res))
 		return fail("job %s has no committed result (yet)", id);
-	}
+	outs = json_object();
 	/* outputs: any replica's bytes whose output hash is the committed one */
 	cluster_key(c, prefix, sizeof(prefix), "jobs/%s/out/", id);
 	if (!etcd_range(c->etcd, prefix, false, &kvs, &n)) {

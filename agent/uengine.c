@@ -166,7 +166,7 @@ static int user_result(struct exec_run *r, struct exec_result *res)
 	memcpy(res->output, task->output_hash, HASH_LEN);
 	res->out_len = task->out_len;
 	res->out = malloc(res->out_len + 1);
-	if (res->out)
+	if (res->out && res->out_len)	/* no output: task->out may be NULL */
 		memcpy(res->out, task->out, res->out_len);
 	return res->out ? 0 : -1;
 }
