@@ -13,7 +13,8 @@ AGENT_D_SRCS	:= $(addprefix agent/,main.c tls.c mesh.c peer.c heartbeat.c \
 		     control.c metrics.c)
 # The cluster (issue 7): etcd control plane, jobs, embedded engine.
 AGENT_D_SRCS	+= $(addprefix agent/,etcd.c membership.c job.c jobctl.c \
-		     executor.c uengine.c kengine.c fault.c revocation.c mismatch.c)
+		     executor.c uengine.c kengine.c fault.c revocation.c mismatch.c \
+		     nudge.c)
 # The kernel engine (kengine.c) drives synapse.ko with synctl's netlink
 # transport and parsers, libsynnl.a (tools/synctl/synctl.mk).
 AGENT_D_LIBS	:= $(shell pkg-config --libs libcurl) $(SVM_LIB) -lcrypto

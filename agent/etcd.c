@@ -24,6 +24,7 @@ struct etcd {
 	uint64_t last_try_ns;		/* start of the last attempt while down */
 	bool down;			/* last attempt failed in transport */
 	int64_t revision;
+	uint64_t writes;		/* puts, creates and deletes that took */
 };
 
 struct buf {
@@ -247,6 +248,7 @@ int etcd_put(struct etcd *e, const char *key, const void *val, size_t len,
 	if (!rep)
 		return -1;
 	json_decref(rep);
+	e->writes++;
 	return 0;
 }
 
@@ -375,6 +377,8 @@ int etcd_create(struct etcd *e, const char *key, const void *val, size_t len,
 		return -1;
 	r = json_is_true(json_object_get(rep, "succeeded")) ? 0 : 1;
 	json_decref(rep);
+	if (!r)
+		e->writes++;
 	return r;
 }
 
@@ -389,6 +393,7 @@ static int do_delete(struct etcd *e, const char *key, const char *end)
 	if (!rep)
 		return -1;
 	json_decref(rep);
+	e->writes++;
 	return 0;
 }
 
@@ -407,6 +412,11 @@ int etcd_delete_prefix(struct etcd *e, const char *prefix)
 	r = do_delete(e, prefix, end);
 	free(end);
 	return r;
+}
+
+uint64_t etcd_writes(const struct etcd *e)
+{
+	return e->writes;
 }
 
 int etcd_lease_grant(struct etcd *e, int ttl_s, int64_t *id)

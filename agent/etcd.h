@@ -61,6 +61,9 @@ int etcd_create(struct etcd *e, const char *key, const void *val, size_t len,
 		int64_t lease);
 int etcd_delete(struct etcd *e, const char *key);
 int etcd_delete_prefix(struct etcd *e, const char *prefix);
+/* Writes (put, create that took, delete) since etcd_new(): a change tells a
+ * caller it wrote cluster state others may be waiting for. */
+uint64_t etcd_writes(const struct etcd *e);
 int etcd_lease_grant(struct etcd *e, int ttl_s, int64_t *id);
 /* 0 alive, 1 expired/unknown, -1 error. */
 int etcd_lease_keepalive(struct etcd *e, int64_t id);

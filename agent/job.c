@@ -20,6 +20,7 @@
 #include "agent/membership.h"
 #include "agent/revocation.h"
 #include "agent/mismatch.h"
+#include "agent/nudge.h"
 #include "agent/synapsed.h"
 
 static X509 *ca_cert;
@@ -1374,7 +1375,9 @@ void jobs_tick(struct cluster *c)
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct cluster *c = arg;
+	uint64_t writes = etcd_writes(c->etcd);
 
+	nudge_tick_started(c);
 	membership_tick(c);
 	if (revocation_sync(c))
 		c->etcd_errors++;
@@ -1382,6 +1385,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	c->work_deadline_ns = mono_now_ns() + c->tick_ms * 500000ull;
 	if (!c->fenced && !c->quarantined)
 		jobs_tick(c);
+	nudge_if_wrote(c, writes);
 }
 
 static char *read_text(const char *path)
@@ -1446,7 +1450,7 @@ int cluster_start(struct agent *a, const struct cluster_opts *o)
 	c->tick = event_new(a->base, -1, EV_PERSIST, on_tick, c);
 	tv.tv_sec = c->tick_ms / 1000;
 	tv.tv_usec = (c->tick_ms % 1000) * 1000;
-	if (!c->tick || event_add(c->tick, &tv))
+	if (!c->tick || event_add(c->tick, &tv) || nudge_init(c))
 		goto fail;
 	c->require_cap = o->require_cap;
 	revocation_start(o->bpf_pin_dir);
@@ -1456,6 +1460,7 @@ int cluster_start(struct agent *a, const struct cluster_opts *o)
 		 executor_engine(), fault_name());
 	return 0;
 fail:
+	nudge_exit(c);
 	if (c->tick)
 		event_free(c->tick);
 	executor_exit();
@@ -1472,6 +1477,7 @@ void cluster_stop(struct agent *a)
 
 	if (!c)
 		return;
+	nudge_exit(c);
 	event_free(c->tick);
 	executor_abort(c->run);
 	mm_drop_all();

@@ -14,6 +14,7 @@
 #include "agent/fault.h"
 #include "agent/job.h"
 #include "agent/membership.h"
+#include "agent/nudge.h"
 #include "agent/revocation.h"
 #include "agent/synapsed.h"
 
@@ -289,7 +290,7 @@ static json_t *cmd_cluster(struct cluster *c)
 					    json_loads(kvs[i].val, 0, NULL));
 		etcd_kvs_free(kvs, n);
 	}
-	return json_pack("{s:b, s:s, s:I, s:o, s:b, s:b, s:b, s:o, s:s, s:s, s:{s:s, s:i, s:b}, s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
+	return json_pack("{s:b, s:s, s:I, s:o, s:b, s:b, s:b, s:o, s:s, s:s, s:{s:s, s:i, s:b}, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
 			 "ok", 1, "node_id", c->a->cfg.node_id,
 			 "epoch", (json_int_t)c->epoch, "members", m,
 			 "coordinator", c->coordinator, "fenced", c->fenced,
@@ -303,7 +304,9 @@ static json_t *cmd_cluster(struct cluster *c)
 			 "task_commits", (json_int_t)c->commits,
 			 "job_results", (json_int_t)c->results,
 			 "replans", (json_int_t)c->replans,
-			 "etcd_errors", (json_int_t)c->etcd_errors);
+			 "etcd_errors", (json_int_t)c->etcd_errors,
+			 "nudges_sent", (json_int_t)c->nudges_tx,
+			 "nudges_received", (json_int_t)c->nudges_rx);
 }
 
 /* Lifts a node's quarantine: the coordinator takes it into the next epoch. */
@@ -356,15 +359,8 @@ static json_t *cmd_revoke(struct cluster *c, json_t *req, bool revoke)
 	return json_pack("{s:b, s:s, s:b}", "ok", 1, "cap_id", cap, "revoked", revoke);
 }
 
-json_t *cluster_control(struct agent *a, const char *cmd, json_t *req)
+static json_t *dispatch(struct cluster *c, const char *cmd, json_t *req)
 {
-	struct cluster *c = cluster_get();
-
-	if (strncmp(cmd, "job_", 4) && strcmp(cmd, "cluster") &&
-	    strcmp(cmd, "quarantine_lift"))
-		return NULL;
-	if (!c)
-		return fail("%s", "this agent runs without a cluster (no --etcd)");
 	if (!strcmp(cmd, "job_submit"))
 		return cmd_submit(c, req);
 	if (!strcmp(cmd, "job_status"))
@@ -382,4 +378,22 @@ json_t *cluster_control(struct agent *a, const char *cmd, json_t *req)
 	if (!strcmp(cmd, "quarantine_lift"))
 		return cmd_quarantine_lift(c, req);
 	return NULL;
+}
+
+json_t *cluster_control(struct agent *a, const char *cmd, json_t *req)
+{
+	struct cluster *c = cluster_get();
+	uint64_t writes;
+	json_t *rep;
+
+	if (strncmp(cmd, "job_", 4) && strcmp(cmd, "cluster") &&
+	    strcmp(cmd, "quarantine_lift"))
+		return NULL;
+	if (!c)
+		return fail("%s", "this agent runs without a cluster (no --etcd)");
+	/* a submitted job, a revocation: the cluster acts on it at once */
+	writes = etcd_writes(c->etcd);
+	rep = dispatch(c, cmd, req);
+	nudge_if_wrote(c, writes);
+	return rep;
 }

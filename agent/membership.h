@@ -48,6 +48,8 @@ struct cluster {
 	struct agent *a;
 	struct etcd *etcd;
 	struct event *tick;
+	struct event *nudge;		/* a nudged tick is coming (nudge.c) */
+	uint64_t tick_start_ns;
 	char prefix[128];		/* "/synapse/<cluster>/" */
 	char *cert_pem;
 	int lease_ttl_s;
@@ -73,6 +75,7 @@ struct cluster {
 	char *members[CLUSTER_MAX_MEMBERS];
 	/* counters, shown by synctl job list / node */
 	uint64_t tasks_run, attests, commits, results, replans, etcd_errors;
+	uint64_t nudges_tx, nudges_rx;
 };
 
 int cluster_start(struct agent *a, const struct cluster_opts *o);

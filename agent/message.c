@@ -54,6 +54,8 @@ const char *msg_type_name(uint32_t type)
 		return "heartbeat";
 	case MSG_HEARTBEAT_ACK:
 		return "heartbeat_ack";
+	case MSG_CLUSTER_NUDGE:
+		return "nudge";
 	default:
 		return "unknown";
 	}

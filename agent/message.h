@@ -49,6 +49,7 @@ enum msg_type {
 	MSG_HEARTBEAT_ACK	= 0x0004,
 
 	MSG_RANGE_CLUSTER	= 0x0100,
+	MSG_CLUSTER_NUDGE	= 0x0101,	/* wrote to etcd: tick now (nudge.h) */
 	MSG_RANGE_ATTEST	= 0x0200,
 	MSG_RANGE_BLOB		= 0x0300,
 	MSG_RANGE_TEST		= 0xff00,

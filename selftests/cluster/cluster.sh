@@ -75,6 +75,12 @@ happy() {
 	# the same spec again is the same job (content-addressed), not a second run
 	check "happy_${n}_nodes_resubmit_is_idempotent" \
 		test "$(cl_synctl 1 job submit --name happy$n -r "$r" "${args[@]}")" = "$job"
+	# every agent wrote job state and told the others (nudges over the mesh)
+	check "happy_${n}_nodes_every_agent_sent_and_received_nudges" bash -c "
+		for i in \$(seq 1 $n); do
+			SYNAPSE_SOCKET='$CL_DIR'/n\$i.sock '$BIN/synctl' -j job cluster |
+				python3 -c 'import json,sys; c=json.load(sys.stdin)[\"counters\"]; sys.exit(0 if c[\"nudges_sent\"] > 0 and c[\"nudges_received\"] > 0 else 1)' || exit 1
+		done"
 	if [ "$n" = 3 ]; then
 		tamper_tests "$job"
 	fi
