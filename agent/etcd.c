@@ -18,7 +18,8 @@
 
 struct etcd {
 	CURL *curl;
-	char url[256];
+	char url[ETCD_MAX_ENDPOINTS][256];
+	unsigned int nurl, cur;		/* endpoints, the one in use */
 	char ca[4096], cert[4096], key[4096];
 	uint64_t last_ok_ns;
 	uint64_t last_try_ns;		/* start of the last attempt while down */
@@ -96,6 +97,26 @@ static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+/* "https://a:2379,https://b:2379" -> e->url[]; -1 when empty or too many. */
+static int parse_endpoints(struct etcd *e, const char *list)
+{
+	const char *p = list, *comma;
+	size_t n;
+
+	while (*p) {
+		comma = strchr(p, ',');
+		n = comma ? (size_t)(comma - p) : strlen(p);
+		if (!n || n >= sizeof(e->url[0]) || e->nurl == ETCD_MAX_ENDPOINTS)
+			return -1;
+		memcpy(e->url[e->nurl], p, n);
+		e->url[e->nurl++][n] = '\0';
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	return e->nurl ? 0 : -1;
+}
+
 struct etcd *etcd_new(const char *url, const char *ca, const char *cert,
 		      const char *key)
 {
@@ -103,7 +124,10 @@ struct etcd *etcd_new(const char *url, const char *ca, const char *cert,
 
 	if (!e)
 		return NULL;
-	snprintf(e->url, sizeof(e->url), "%s", url);
+	if (parse_endpoints(e, url)) {
+		free(e);
+		return NULL;
+	}
 	snprintf(e->ca, sizeof(e->ca), "%s", ca);
 	snprintf(e->cert, sizeof(e->cert), "%s", cert);
 	snprintf(e->key, sizeof(e->key), "%s", key);
@@ -147,14 +171,70 @@ static int64_t jint64(json_t *j)
 	return 0;
 }
 
+/*
+ * One POST of body to path on the endpoint in use: the HTTP status in
+ * *code and the reply in b; a CURLcode other than CURLE_OK is a transport
+ * failure (the endpoint is unreachable, or too slow).
+ */
+static CURLcode post(struct etcd *e, const char *path, const char *body,
+		     long conn_tmo, struct buf *b, long *code)
+{
+	char url[512];
+	CURLcode rc;
+
+	snprintf(url, sizeof(url), "%s%s", e->url[e->cur], path);
+	curl_easy_reset(e->curl);
+	curl_easy_setopt(e->curl, CURLOPT_URL, url);
+	curl_easy_setopt(e->curl, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(e->curl, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(e->curl, CURLOPT_WRITEDATA, b);
+	curl_easy_setopt(e->curl, CURLOPT_TIMEOUT_MS, (long)ETCD_TIMEOUT_MS);
+	curl_easy_setopt(e->curl, CURLOPT_CONNECTTIMEOUT_MS, conn_tmo);
+	curl_easy_setopt(e->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e->curl, CURLOPT_CAINFO, e->ca);
+	curl_easy_setopt(e->curl, CURLOPT_SSLCERT, e->cert);
+	curl_easy_setopt(e->curl, CURLOPT_SSLKEY, e->key);
+	rc = curl_easy_perform(e->curl);
+	*code = 0;
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(e->curl, CURLINFO_RESPONSE_CODE, code);
+	return rc;
+}
+
+/*
+ * Tries each endpoint at most once, starting with the one in use; the
+ * first that answers stays in use. CURLE_OK, or the last failure. While
+ * etcd is down a probe tries one endpoint, the next one each time, so a
+ * cut-off node never blocks on all of them in one tick.
+ */
+static CURLcode post_any(struct etcd *e, const char *path, const char *body,
+			 long conn_tmo, struct buf *b, long *code)
+{
+	unsigned int k, tries = e->down ? 1 : e->nurl;
+	CURLcode rc = CURLE_FAILED_INIT;
+
+	for (k = 0; k < tries; k++) {
+		b->len = 0;
+		rc = post(e, path, body, conn_tmo, b, code);
+		if (rc == CURLE_OK)
+			return rc;
+		if (e->nurl > 1 && !e->down)
+			log_warn("etcd %s: %s; trying %s", e->url[e->cur],
+				 curl_easy_strerror(rc),
+				 e->url[(e->cur + 1) % e->nurl]);
+		e->cur = (e->cur + 1) % e->nurl;
+	}
+	return rc;
+}
+
 /* POSTs req (consumed) to path; returns the reply object or NULL. */
 static json_t *call(struct etcd *e, const char *path, json_t *req)
 {
 	struct buf b = { 0 };
-	char url[512], *body;
 	json_t *rep = NULL, *hdr;
 	long code = 0, conn_tmo = ETCD_TIMEOUT_MS;
 	uint64_t now = mono_ns();
+	char *body;
 	CURLcode rc;
 
 	/* down: fail fast, but probe once in a while (short timeout) */
@@ -170,19 +250,7 @@ static json_t *call(struct etcd *e, const char *path, json_t *req)
 	json_decref(req);
 	if (!body)
 		return NULL;
-	snprintf(url, sizeof(url), "%s%s", e->url, path);
-	curl_easy_reset(e->curl);
-	curl_easy_setopt(e->curl, CURLOPT_URL, url);
-	curl_easy_setopt(e->curl, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(e->curl, CURLOPT_WRITEFUNCTION, write_cb);
-	curl_easy_setopt(e->curl, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(e->curl, CURLOPT_TIMEOUT_MS, (long)ETCD_TIMEOUT_MS);
-	curl_easy_setopt(e->curl, CURLOPT_CONNECTTIMEOUT_MS, conn_tmo);
-	curl_easy_setopt(e->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e->curl, CURLOPT_CAINFO, e->ca);
-	curl_easy_setopt(e->curl, CURLOPT_SSLCERT, e->cert);
-	curl_easy_setopt(e->curl, CURLOPT_SSLKEY, e->key);
-	rc = curl_easy_perform(e->curl);
+	rc = post_any(e, path, body, conn_tmo, &b, &code);
 	free(body);
 	if (rc != CURLE_OK) {
 		if (!e->down)
@@ -193,9 +261,8 @@ static json_t *call(struct etcd *e, const char *path, json_t *req)
 		goto out;
 	}
 	if (e->down)
-		log_info("etcd reachable again");
+		log_info("etcd reachable again (%s)", e->url[e->cur]);
 	e->down = false;
-	curl_easy_getinfo(e->curl, CURLINFO_RESPONSE_CODE, &code);
 	if (code != 200) {
 		log_debug("etcd %s: HTTP %ld: %.200s", path, code, b.p ? b.p : "");
 		goto out;

@@ -27,6 +27,16 @@
  */
 #define ETCD_PROBE_MS	500
 #define ETCD_RETRY_MS	1000
+/*
+ * The URL may list the members of an etcd cluster, comma-separated. Calls
+ * go to one endpoint at a time; a transport failure moves on to the next
+ * within the same call, so losing one member (say the leader) costs one
+ * failed connection, and only when every endpoint fails does etcd count as
+ * down. (A leader change itself is handled by etcd: a member forwards to
+ * the new leader; the short window without one answers with an error and
+ * the tick retries.)
+ */
+#define ETCD_MAX_ENDPOINTS	8
 
 struct etcd;
 

@@ -579,6 +579,62 @@ partition_run() {
 	echo "# $name (test's polling): fenced seen after $tf ms, epoch without the minority $tr ms, job committed $tc ms; all members again $tj ms after healing"
 }
 
+# Member K (1..3) of the etcd cluster that leads now, as the members say.
+etcd_leader() {
+	local k
+	for k in 1 2 3; do
+		cl_etcd_curl --max-time 1 "$(cl_etcd_member_url $k)/v3/maintenance/status" -d '{}' 2>/dev/null |
+			python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d["leader"] == d["header"]["member_id"] else 1)' 2>/dev/null &&
+			{ echo "$k"; return 0; }
+	done
+	return 1
+}
+
+# etcd as a 3-member cluster, every agent given the three endpoints. The
+# etcd leader is killed (-9) while a job runs: the members elect another,
+# the agents carry on through members that answer, the job commits, each
+# task once. Then the old leader comes back, and member 1 - first in every
+# agent's endpoint list - dies: the agents fail over to the next endpoint
+# and a new job commits with all three nodes still members.
+etcd_failover() {
+	local job leader l2 t i args=()
+	cl_resolve_mode
+	if [ "$CL_MODE" != netns ]; then
+		ok "etcd_failover # SKIP needs network namespaces (root, ip netns, veth, bridge)"
+		return
+	fi
+	CL_ETCD_N=3
+	cl_init 3 && cl_start || { not_ok "etcd_failover: cluster up"; CL_ETCD_N=1; cl_cleanup; return; }
+	leader=$(etcd_leader)
+	check "etcd_failover_three_members_one_leader" test -n "$leader"
+	for i in $(seq 1 6); do args+=("E$i:$EX/loop.wasm"); done
+	job=$(cl_synctl 1 job submit --name etcd-failover -r 2 --fuel 30000000 "${args[@]}")
+	for t in $(seq 1 100); do
+		grep -q "job $job task .*: started" "$CL_DIR"/n*.log && break
+		sleep 0.1
+	done
+	echo "# killing etcd leader e$leader"
+	cl_etcd_member_kill "$leader"
+	# the test's own etcd requests go to a member still up
+	CL_ETCD_URL=$(cl_etcd_member_url $((leader % 3 + 1)))
+	check "etcd_failover_job_commits_after_leader_killed" cl_synctl 2 job wait --timeout 120 "$job"
+	l2=$(etcd_leader)
+	check "etcd_failover_new_leader_elected" test -n "$l2" -a "$l2" != "$leader"
+	check "etcd_failover_each_task_committed_once" test "$(cl_etcd_count "jobs/$job/commit/")" = 6
+	check "etcd_failover_result_verifies_offline" verify 2 "$job"
+	cl_etcd_member_start "$leader"
+	cl_etcd_wait_healthy "$(cl_etcd_member_url "$leader")"
+	cl_etcd_member_kill 1
+	CL_ETCD_URL=$(cl_etcd_member_url 2)
+	job=$(cl_synctl 2 job submit --name etcd-failover-2 -r 3 "w:$EX/wordcount.wasm")
+	check "etcd_failover_first_endpoint_down_job_commits" cl_synctl 2 job wait --timeout 60 "$job"
+	check "etcd_failover_agents_moved_to_next_endpoint" \
+		grep -q "etcd $(cl_etcd_member_url 1): .*; trying $(cl_etcd_member_url 2)" "$CL_DIR/n1.log"
+	check "etcd_failover_all_nodes_still_members" cl_wait_members 2 3
+	CL_ETCD_N=1
+	cl_cleanup
+}
+
 partition() {
 	cl_resolve_mode
 	if [ "$CL_MODE" != netns ]; then
@@ -685,7 +741,7 @@ if [ ! -x "$BIN/synapsed" ] || [ ! -e "$EX/wordcount.wasm" ] || ! command -v etc
 	echo "ok 1 cluster # SKIP needs build/bin/synapsed, build/examples and etcd"
 	exit 0
 fi
-TESTS=${*:-"fault_refused happy3 happy5 mismatch mismatch_rollback mismatch_straggler mismatch_quarantine mismatch_tie crash crash_coordinator partition partition_split revocation soak"}
+TESTS=${*:-"fault_refused happy3 happy5 mismatch mismatch_rollback mismatch_straggler mismatch_quarantine mismatch_tie crash crash_coordinator etcd_failover partition partition_split revocation soak"}
 for t in $TESTS; do
 	case $t in
 	happy3) happy 3 3 ;;

@@ -10,6 +10,8 @@
 #                   network (plain in loopback mode)
 #   cl_cut I / cl_heal I      take node I's link down / up (netns mode)
 #   cl_cut_trunk / cl_heal_trunk   split side B (CL_SIDE_B) from the rest
+#   CL_ETCD_N=3     etcd as a cluster of 3 members (netns mode), the agents
+#                   given all of them; cl_etcd_member_kill K / _start K
 #   cl_cleanup      kill everything we started, remove namespaces and work dir
 #
 # Two network modes (CL_MODE, default auto = netns when possible):
@@ -29,7 +31,8 @@ BIN=${BIN:-$TOP/build/bin}
 CL_DIR=
 CL_N=0
 CL_ETCD_PID=
-declare -a CL_PIDS
+declare -a CL_PIDS CL_ETCD_PIDS
+CL_ETCD_URLS=
 CL_AGENT_ARGS=${CL_AGENT_ARGS:-}
 CL_LEASE_TTL=${CL_LEASE_TTL:-2}
 # Agents keep their revocation set in-process unless a test names a bpffs
@@ -256,6 +259,10 @@ cl_etcd_curl() {
 }
 
 cl_etcd_start() {
+	if [ "${CL_ETCD_N:-1}" -gt 1 ]; then
+		cl_etcd_members_start
+		return
+	fi
 	cl_prefix h
 	"${CL_PRE[@]}" etcd --name e1 --data-dir "$CL_DIR/etcd-data" \
 		--listen-client-urls "$CL_ETCD_URL" --advertise-client-urls "$CL_ETCD_URL" \
@@ -266,13 +273,63 @@ cl_etcd_start() {
 		--client-cert-auth --trusted-ca-file "$CL_DIR/ca/ca.crt" \
 		>"$CL_DIR/etcd.log" 2>&1 &
 	CL_ETCD_PID=$!
+	cl_etcd_wait_healthy "$CL_ETCD_URL"
+}
+
+cl_etcd_wait_healthy() {
 	local t
 	for t in $(seq 1 100); do
-		cl_etcd_curl --max-time 1 "$CL_ETCD_URL/health" 2>/dev/null | grep -q true && return 0
+		cl_etcd_curl --max-time 1 "$1/health" 2>/dev/null | grep -q true && return 0
 		sleep 0.1
 	done
-	cl_log "etcd did not come up"; tail -5 "$CL_DIR/etcd.log" >&2
+	cl_log "etcd $1 did not come up"; tail -5 "$CL_DIR"/etcd*.log >&2
 	return 1
+}
+
+# An etcd cluster of CL_ETCD_N members (netns mode: all in the hub, member
+# K's client port CL_ETCD_PORT + 100 (K - 1), its peer port likewise from
+# CL_ETCD_PEER). The agents get every member (CL_ETCD_URLS, comma-separated;
+# CL_ETCD_URL stays member 1 for the test's own requests);
+# cl_etcd_member_kill K / cl_etcd_member_start K stop and restart one.
+cl_etcd_member_url() { echo "https://$CL_ETCD_HOST:$((CL_ETCD_PORT + 100 * ($1 - 1)))"; }
+cl_etcd_member_peer() { echo "http://127.0.0.1:$((CL_ETCD_PEER + 100 * ($1 - 1)))"; }
+
+cl_etcd_member_start() {
+	local k=$1 m init=""
+	for m in $(seq 1 "$CL_ETCD_N"); do
+		init="$init${init:+,}e$m=$(cl_etcd_member_peer "$m")"
+	done
+	cl_prefix h
+	"${CL_PRE[@]}" etcd --name "e$k" --data-dir "$CL_DIR/etcd-data-$k" \
+		--listen-client-urls "$(cl_etcd_member_url "$k")" \
+		--advertise-client-urls "$(cl_etcd_member_url "$k")" \
+		--listen-peer-urls "$(cl_etcd_member_peer "$k")" \
+		--initial-advertise-peer-urls "$(cl_etcd_member_peer "$k")" \
+		--initial-cluster "$init" --initial-cluster-token "synapse-$$" \
+		--cert-file "$CL_DIR/etcd.crt" --key-file "$CL_DIR/etcd.key" \
+		--client-cert-auth --trusted-ca-file "$CL_DIR/ca/ca.crt" \
+		>>"$CL_DIR/etcd$k.log" 2>&1 &
+	CL_ETCD_PIDS[$k]=$!
+}
+
+cl_etcd_member_kill() {
+	[ -n "${CL_ETCD_PIDS[$1]:-}" ] || return 0
+	kill -9 "${CL_ETCD_PIDS[$1]}" 2>/dev/null
+	wait "${CL_ETCD_PIDS[$1]}" 2>/dev/null
+	CL_ETCD_PIDS[$1]=
+}
+
+cl_etcd_members_start() {
+	local k
+	[ -n "$CL_NS" ] || { cl_log "an etcd cluster needs netns mode"; return 1; }
+	CL_ETCD_URLS=
+	for k in $(seq 1 "$CL_ETCD_N"); do
+		CL_ETCD_URLS="$CL_ETCD_URLS${CL_ETCD_URLS:+,}$(cl_etcd_member_url "$k")"
+		cl_etcd_member_start "$k"
+	done
+	for k in $(seq 1 "$CL_ETCD_N"); do
+		cl_etcd_wait_healthy "$(cl_etcd_member_url "$k")" || return 1
+	done
 }
 
 # The command prefix that runs something in node I's namespace (the hub's
@@ -293,7 +350,7 @@ cl_agent_start() {
 	local i=$1
 	cl_prefix "$i"
 	"${CL_PRE[@]}" "$BIN/synapsed" --config "$CL_DIR/n$i.conf" --foreground \
-		--etcd "$CL_ETCD_URL" --lease-ttl "$CL_LEASE_TTL" \
+		--etcd "${CL_ETCD_URLS:-$CL_ETCD_URL}" --lease-ttl "$CL_LEASE_TTL" \
 		--bpf-pin-dir "${CL_BPF_DIR:-none}" $CL_AGENT_ARGS ${CL_EXTRA[$i]:-} \
 		>>"$CL_DIR/n$i.log" 2>&1 &
 	CL_PIDS[$i]=$!
@@ -345,6 +402,10 @@ cl_cleanup() {
 		wait "$CL_ETCD_PID" 2>/dev/null
 		CL_ETCD_PID=
 	fi
+	for i in "${!CL_ETCD_PIDS[@]}"; do
+		cl_etcd_member_kill "$i"
+	done
+	CL_ETCD_URLS=
 	cl_net_down
 	if [ -n "$CL_DIR" ] && [ -z "${CL_KEEP:-}" ]; then
 		rm -rf "$CL_DIR"
