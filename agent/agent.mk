@@ -101,6 +101,33 @@ run-vm-engines: kmod $(ENGINES_TEST) examples
 CHECK_SUITES	+= vm-engines
 .PHONY: run-vm-engines
 
+# Suite "vm-cluster": a 3-node cluster inside the QEMU VM on the kernel
+# engine (selftests/cluster/vm-cluster.sh: happy path, rollback from a kept
+# kernel checkpoint, revocation, kill -9, no kernel task left). The happy
+# job's reference hashes come from the embedded engine on the host first.
+# Fails on any test, a failed reference, a VM that does not finish, or a
+# dirty console (tools/vm/vm.mk's rules).
+VM_CLUSTER_REF	:= $(BUILD)/vm/vm-cluster.ref
+run-vm-cluster: kmod $(SYNAPSED) $(BUILD)/bin/synctl examples
+	@mkdir -p $(BUILD)/vm
+	@rm -f $(BUILD)/vm/vm-cluster.result $(VM_CLUSTER_REF)
+	@rc=0; \
+	if selftests/cluster/vm-cluster.sh --reference $(VM_CLUSTER_REF) \
+		>$(BUILD)/vm/vm-cluster-ref.err 2>&1; then \
+		echo "ok - vm-cluster reference: the happy job on the embedded engine (host)"; \
+	else echo "not ok - vm-cluster reference: the happy job on the embedded engine (host)"; \
+		sed 's/^/# /' $(BUILD)/vm/vm-cluster-ref.err; rc=1; fi; \
+	$(TOP)/tools/vm/run --log $(BUILD)/vm/vm-cluster.log --result $(BUILD)/vm/vm-cluster.result \
+		--timeout 420 -- selftests/cluster/vm-cluster.sh --ref $(VM_CLUSTER_REF) \
+		2>$(BUILD)/vm/vm-cluster.err || rc=1; \
+	sed 's/^/# /' $(BUILD)/vm/vm-cluster.err; \
+	console=unknown; [ -r $(BUILD)/vm/vm-cluster.result ] && . $(BUILD)/vm/vm-cluster.result; \
+	if [ "$$console" = clean ]; then echo "ok - vm-cluster console clean"; \
+	else echo "not ok - vm-cluster console clean (see $(BUILD)/vm/vm-cluster.log)"; rc=1; fi; \
+	exit $$rc
+CHECK_SUITES	+= vm-cluster
+.PHONY: run-vm-cluster
+
 run-cluster-unit: $(CLUSTER_UNIT)
 	@$(CLUSTER_UNIT)
 CHECK_SUITES	+= cluster-unit

@@ -134,8 +134,10 @@ int executor_result(struct exec_run *r, struct exec_result *res);
  * fuel at each, valid until r changes; the kept (restorable) checkpoints,
  * oldest first; rolling back to kept checkpoint seq (0, fuel there) so
  * that executor_step() replays from it, or -1 when it is not kept.
- * The kernel engine has none of these yet: checkpoints and restore fail,
- * kept is 0, and a mismatch replays the task from its input.
+ * Both engines have them. On the kernel engine the ended task stays in
+ * synapse.ko until executor_abort() (TASK_DEL), the list comes from
+ * TASK_CHECKPOINTS and restore is TASK_REPLAY: the run then follows the
+ * new kernel task (agent/kengine.c).
  */
 int executor_checkpoints(struct exec_run *r, const uint8_t (**digests)[HASH_LEN],
 			 const uint64_t **fuel, uint64_t *n);

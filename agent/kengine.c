@@ -9,8 +9,19 @@
  * its SYNAPSE_CMD_TASK_DONE event arrives on a second socket subscribed to
  * the "events" group, which sits in the agent's libevent loop: no polling.
  * The event carries status, fuel and the four hashes; finish reads the
- * output (TASK_OUTPUT chunks) and deletes the task (TASK_DEL). Stop is
- * TASK_KILL.
+ * output (TASK_OUTPUT chunks); the ended task stays in synapse.ko (its
+ * checkpoints and engine state with it) until the run is freed
+ * (executor_abort: TASK_DEL), so that a state mismatch can roll it back:
+ * TASK_CHECKPOINTS lists its checkpoint digests, fuel and rollback points;
+ * restore is TASK_REPLAY from a kept checkpoint, which runs the rest again
+ * as a new kernel task that this run follows from then on (the original,
+ * no longer replayable, is deleted). Stop is TASK_KILL.
+ *
+ * The state fault (agent/fault.h) cannot flip a byte inside synapse.ko:
+ * here it corrupts what the agent reads back instead - every checkpoint
+ * digest from the fault's fuel position on, and the trace hash - the same
+ * observable effect as on the embedded engine, and again only on a first
+ * run for corrupt-state-once.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -22,6 +33,7 @@
 #include <libmnl/libmnl.h>
 
 #include "agent/executor.h"
+#include "agent/fault.h"
 #include "agent/log.h"
 #include "tools/synctl/ipc.h"
 #include "tools/synctl/model.h"
@@ -43,6 +55,15 @@ struct kernel_run {
 	int stop_status;
 	uint64_t checked_ns;
 	struct synctl_task task;	/* from the DONE event or TASK_GET */
+	bool replay;			/* restored, or rerun after a mismatch */
+	char spec_id[TASK_ID_MAX + 1];	/* the job's task id, for logs */
+	/* the ended task's checkpoints (TASK_CHECKPOINTS), read once */
+	bool have_cps;
+	uint64_t ncps;
+	uint8_t (*digests)[HASH_LEN];
+	uint64_t *cp_fuel;
+	uint64_t *kept;			/* kept seqs, oldest first */
+	uint32_t nkept;
 };
 
 static struct ipc *req_ipc;		/* requests and their replies */
@@ -207,6 +228,11 @@ static int build_start(struct nlmsghdr *nlh, size_t buflen, void *ctx)
 	if (t->memory &&
 	    !mnl_attr_put_u32_check(nlh, buflen, SYNAPSE_A_TASK_MEMORY_PAGES,
 				    t->memory))
+		return -EMSGSIZE;
+	/* part of the input hash: the same interval as the embedded engine */
+	if (t->checkpoint_every &&
+	    !mnl_attr_put_u64_check(nlh, buflen, SYNAPSE_A_TASK_CHECKPOINT_EVERY,
+				    t->checkpoint_every))
 		return -EMSGSIZE;
 	if (!q->len)
 		return 0;
@@ -420,6 +446,7 @@ static struct exec_run *kernel_start(const struct task_spec *t, const uint8_t *m
 	}
 	kr->run.engine = &exec_engine_kernel;
 	memcpy(kr->input_hash, t->input_hash, HASH_LEN);
+	snprintf(kr->spec_id, sizeof(kr->spec_id), "%s", t->id);
 	/* another agent in this netns may delete the module in between */
 	for (tries = 0; tries < 3; tries++) {
 		if (module_add(t, mod, modlen, err, errlen))
@@ -483,6 +510,158 @@ static void kernel_stop(struct exec_run *r, int status)
 			 (unsigned long long)kr->id, strerror(-ret));
 }
 
+/* ---- checkpoints, rollback and replay ---- */
+
+static void cps_free(struct kernel_run *kr)
+{
+	free(kr->digests);
+	free(kr->cp_fuel);
+	free(kr->kept);
+	kr->digests = NULL;
+	kr->cp_fuel = kr->kept = NULL;
+	kr->ncps = 0;
+	kr->nkept = 0;
+	kr->have_cps = false;
+}
+
+/*
+ * The state fault, as the agent sees the task: checkpoints from the fault's
+ * fuel position on and the trace hash differ (see the head comment).
+ */
+static void cps_fault(struct kernel_run *kr)
+{
+	uint64_t at, i;
+	bool hit = false;
+
+	if (!fault_state_at(kr->replay, &at) || kr->task.fuel_used <= at)
+		return;
+	for (i = 0; i < kr->ncps; i++) {
+		if (kr->cp_fuel[i] < at)
+			continue;
+		kr->digests[i][0] ^= 0x5a;
+		hit = true;
+	}
+	if (hit)
+		log_warn("fault: task %s: corrupted engine state at fuel %llu (kernel task %llu)",
+			 kr->spec_id, (unsigned long long)at,
+			 (unsigned long long)kr->id);
+}
+
+/* Reads the ended task's checkpoint list from synapse.ko once. */
+static int cps_load(struct kernel_run *kr)
+{
+	const struct synctl_checkpoint *cp;
+	struct synctl_list l;
+	uint64_t i;
+	int ret;
+
+	if (kr->have_cps)
+		return 0;
+	if (!kr->done || kr->lost)
+		return -1;
+	ret = synnl_task_checkpoints(req_ipc, kr->id, &l);
+	if (ret) {
+		log_err("kernel engine: task %llu checkpoints: %s",
+			(unsigned long long)kr->id, strerror(-ret));
+		return -1;
+	}
+	kr->digests = calloc(l.n + 1, HASH_LEN);
+	kr->cp_fuel = calloc(l.n + 1, sizeof(*kr->cp_fuel));
+	kr->kept = calloc(l.n + 1, sizeof(*kr->kept));
+	if (!kr->digests || !kr->cp_fuel || !kr->kept)
+		goto fail;
+	for (i = 0; i < l.n; i++) {
+		cp = (const struct synctl_checkpoint *)l.items + i;
+		if (cp->seq != i || !cp->has_fuel) {
+			log_err("kernel engine: task %llu: checkpoint %llu without its sequence or fuel (synapse.ko too old?)",
+				(unsigned long long)kr->id, (unsigned long long)i);
+			goto fail;
+		}
+		memcpy(kr->digests[i], cp->digest, HASH_LEN);
+		kr->cp_fuel[i] = cp->fuel;
+		if (cp->kept)
+			kr->kept[kr->nkept++] = cp->seq;
+	}
+	kr->ncps = l.n;
+	kr->have_cps = true;
+	list_free(&l);
+	cps_fault(kr);
+	return 0;
+fail:
+	list_free(&l);
+	cps_free(kr);
+	return -1;
+}
+
+static int kernel_checkpoints(struct exec_run *r, const uint8_t (**digests)[HASH_LEN],
+			      const uint64_t **fuel, uint64_t *n)
+{
+	struct kernel_run *kr = to_kernel(r);
+
+	if (cps_load(kr))
+		return -1;
+	*digests = (const uint8_t (*)[HASH_LEN])kr->digests;
+	*fuel = kr->cp_fuel;
+	*n = kr->ncps;
+	return 0;
+}
+
+static uint32_t kernel_kept(struct exec_run *r, uint64_t *seqs, uint32_t max)
+{
+	struct kernel_run *kr = to_kernel(r);
+	uint32_t i;
+
+	if (cps_load(kr))
+		return 0;
+	for (i = 0; i < kr->nkept && i < max; i++)
+		seqs[i] = kr->kept[i];
+	return kr->nkept;
+}
+
+/*
+ * TASK_REPLAY from kept checkpoint seq: the new kernel task runs the rest
+ * and this run follows it (its DONE event ends the run again). The
+ * original keeps only its results, so it goes at once: no task leaks.
+ */
+static int kernel_restore(struct exec_run *r, uint64_t seq, uint64_t *fuel)
+{
+	struct kernel_run *kr = to_kernel(r);
+	uint64_t t0 = now_ns(), new_id, at;
+	int ret;
+
+	if (cps_load(kr) || seq >= kr->ncps)
+		return -1;
+	at = kr->cp_fuel[seq];
+	ret = synnl_task_replay(req_ipc, kr->id, seq, &new_id);
+	if (ret) {
+		char err[256];
+
+		kerr(err, sizeof(err), "task replay", ret);
+		log_err("kernel engine: task %llu: %s", (unsigned long long)kr->id, err);
+		return -1;
+	}
+	if (task_cmd(SYNAPSE_CMD_TASK_DEL, kr->id))
+		log_warn("kernel engine: replayed task %llu left in synapse.ko",
+			 (unsigned long long)kr->id);
+	log_info("kernel engine: task %llu rolled back to checkpoint %llu (fuel %llu), replaying as task %llu (%.1f ms)",
+		 (unsigned long long)kr->id, (unsigned long long)seq,
+		 (unsigned long long)at, (unsigned long long)new_id,
+		 (now_ns() - t0) / 1e6);
+	cps_free(kr);
+	memset(&kr->task, 0, sizeof(kr->task));
+	kr->id = new_id;
+	kr->done = kr->lost = kr->stopping = false;
+	kr->replay = true;
+	kr->checked_ns = now_ns();
+	*fuel = at;
+	return 0;
+}
+
+static void kernel_set_replay(struct exec_run *r)
+{
+	to_kernel(r)->replay = true;
+}
+
 /* Frees a run; an unfinished task is killed and waited for (bounded). */
 static void kernel_abort(struct exec_run *r)
 {
@@ -501,6 +680,7 @@ static void kernel_abort(struct exec_run *r)
 		log_warn("kernel engine: task %llu left in synapse.ko",
 			 (unsigned long long)kr->id);
 	run_unlink(kr);
+	cps_free(kr);
 	free(kr);
 }
 
@@ -558,6 +738,7 @@ static int kernel_result(struct exec_run *r, struct exec_result *res)
 {
 	struct kernel_run *kr = to_kernel(r);
 	const struct synctl_task *t = &kr->task;
+	uint64_t at;
 	int ret;
 
 	if (!kr->done || kr->lost || !t->done) {
@@ -577,6 +758,8 @@ static int kernel_result(struct exec_run *r, struct exec_result *res)
 	res->fuel_used = t->fuel_used;
 	memcpy(res->trace, t->trace_hash, HASH_LEN);
 	memcpy(res->output, t->output_hash, HASH_LEN);
+	if (fault_state_at(kr->replay, &at) && t->fuel_used > at)
+		res->trace[0] ^= 0x5a;
 	ret = read_output(kr, res);
 	if (ret) {
 		log_err("kernel engine: task %llu output: %s",
@@ -606,4 +789,8 @@ const struct exec_engine exec_engine_kernel = {
 	.stop = kernel_stop,
 	.result = kernel_result,
 	.abort = kernel_abort,
+	.checkpoints = kernel_checkpoints,
+	.kept = kernel_kept,
+	.restore = kernel_restore,
+	.set_replay = kernel_set_replay,
 };

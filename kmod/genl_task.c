@@ -725,6 +725,7 @@ int synapse_task_cp_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	u8 (*digests)[SYNAPSE_HASH_LEN];
 	struct synapse_task *t;
 	u64 seqs[SYNAPSE_TASK_KEEP_MAX];
+	u64 *cp_fuel;
 	u32 nkept, k;
 	u64 i, n;
 	int err = 0;
@@ -747,6 +748,7 @@ int synapse_task_cp_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 		return -EBUSY;
 	}
 	digests = t->vm ? t->vm->digests : t->digests;
+	cp_fuel = t->vm ? t->vm->cp_fuel : t->cp_fuel;
 	n = t->vm ? t->vm->ndigests : t->ndigests;
 	nkept = min_t(u32, synapse_task_kept(t, seqs, ARRAY_SIZE(seqs)),
 		      ARRAY_SIZE(seqs));
@@ -765,6 +767,8 @@ int synapse_task_cp_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 		if (nla_put_u64_64bit(skb, SYNAPSE_A_TASK_ID, t->id, SYNAPSE_A_TASK_PAD) ||
 		    nla_put_u64_64bit(skb, SYNAPSE_A_TASK_CP_SEQ, i, SYNAPSE_A_TASK_PAD) ||
 		    nla_put(skb, SYNAPSE_A_TASK_CP_DIGEST, SYNAPSE_HASH_LEN, digests[i]) ||
+		    nla_put_u64_64bit(skb, SYNAPSE_A_TASK_CP_FUEL, cp_fuel[i],
+				      SYNAPSE_A_TASK_PAD) ||
 		    (kept && nla_put_flag(skb, SYNAPSE_A_TASK_CP_KEPT))) {
 			genlmsg_cancel(skb, hdr);
 			err = -EMSGSIZE;

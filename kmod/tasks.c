@@ -307,6 +307,7 @@ static void task_free(struct synapse_tnet *tn, struct synapse_task *t)
 	svm_task_free(t->vm);
 	kvfree(t->output);
 	kvfree(t->digests);
+	kvfree(t->cp_fuel);
 	kfree(t);
 }
 
@@ -349,6 +350,16 @@ static int task_keep_results(struct synapse_task *t)
 			return -ENOMEM;
 		}
 		memcpy(t->digests, vm->digests, vm->ndigests * SYNAPSE_HASH_LEN);
+		t->cp_fuel = kvmalloc_array(vm->ndigests, sizeof(*t->cp_fuel),
+					    GFP_KERNEL_ACCOUNT);
+		if (!t->cp_fuel) {
+			kvfree(t->digests);
+			kvfree(t->output);
+			t->digests = NULL;
+			t->output = NULL;
+			return -ENOMEM;
+		}
+		memcpy(t->cp_fuel, vm->cp_fuel, vm->ndigests * sizeof(*t->cp_fuel));
 	}
 	t->output_len = vm->out_len;
 	t->ndigests = vm->ndigests;
@@ -427,8 +438,10 @@ int synapse_task_replay(struct synapse_tnet *tn, struct synapse_task *orig,
 out_drop_results:
 	kvfree(orig->output);
 	kvfree(orig->digests);
+	kvfree(orig->cp_fuel);
 	orig->output = NULL;
 	orig->digests = NULL;
+	orig->cp_fuel = NULL;
 out_free_task:
 	kfree(t);
 	return err;

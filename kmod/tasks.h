@@ -79,6 +79,7 @@ struct synapse_task {
 	u8 *output;			/* copy taken when done */
 	u64 output_len;
 	u8 (*digests)[SYNAPSE_HASH_LEN];	/* every checkpoint's digest */
+	u64 *cp_fuel;				/* and the fuel there */
 	u64 ndigests;
 };
 

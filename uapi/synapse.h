@@ -327,6 +327,8 @@ enum synapse_netns_attr {
  * One message per checkpoint the finished task took, in order:
  *    SYNAPSE_A_TASK_ID, SYNAPSE_A_TASK_CP_SEQ: NLA_U64,
  *    SYNAPSE_A_TASK_CP_DIGEST: 32 bytes, the state digest,
+ *    SYNAPSE_A_TASK_CP_FUEL: NLA_U64, the fuel used when it was taken (a
+ *        mismatch is reported by checkpoint and fuel position),
  *    SYNAPSE_A_TASK_CP_KEPT: NLA_FLAG, a rollback point (REPLAY may start
  *        here)
  *
@@ -406,6 +408,7 @@ enum synapse_task_attr {
 	SYNAPSE_A_TASK_RESULT,		/* u64, repeated */
 	SYNAPSE_A_TASK_EXEC_NS,		/* u64 */
 	SYNAPSE_A_TASK_AUTO_DEL,	/* flag */
+	SYNAPSE_A_TASK_CP_FUEL,		/* u64 */
 
 	__SYNAPSE_A_TASK_LAST
 };

@@ -257,6 +257,9 @@ static int dump_call(struct synl *s, struct nlmsghdr *nlh, mnl_cb_t cb,
 struct cps {
 	uint64_t kept[64];
 	unsigned int nkept, n;
+	unsigned int nfuel;		/* checkpoints that carried CP_FUEL */
+	bool fuel_backwards;		/* a fuel position below the one before */
+	uint64_t last_fuel;
 };
 
 static int parse_cp(const struct nlmsghdr *nlh, void *data)
@@ -271,6 +274,13 @@ static int parse_cp(const struct nlmsghdr *nlh, void *data)
 			seq = mnl_attr_get_u64(a);
 		if (mnl_attr_get_type(a) == SYNAPSE_A_TASK_CP_KEPT)
 			kept = true;
+		if (mnl_attr_get_type(a) == SYNAPSE_A_TASK_CP_FUEL) {
+			uint64_t f = mnl_attr_get_u64(a);
+
+			c->fuel_backwards |= c->nfuel && f < c->last_fuel;
+			c->last_fuel = f;
+			c->nfuel++;
+		}
 	}
 	c->n++;
 	if (kept && c->nkept < 64)
@@ -487,6 +497,10 @@ TEST_F_TIMEOUT(task, replay_equals_original, 120)
 	TH_LOG("%u checkpoints, %u kept", c.n, c.nkept);
 	ASSERT_GE(c.n, 3U);
 	ASSERT_GE(c.nkept, 2U);
+	/* every checkpoint says at which fuel it was taken, in order */
+	EXPECT_EQ(c.n, c.nfuel);
+	EXPECT_FALSE(c.fuel_backwards);
+	EXPECT_LE(c.last_fuel, orig.fuel_used);
 
 	/* replay from the oldest kept checkpoint */
 	nlh = synl_req(&self->s, SYNAPSE_CMD_TASK_REPLAY);
@@ -529,6 +543,15 @@ TEST_F_TIMEOUT(task, replay_equals_original, 120)
 	/* the original still answers with its own results */
 	ASSERT_EQ(0, task_cmd(&self->s, SYNAPSE_CMD_TASK_GET, id, &rep));
 	EXPECT_EQ(0, memcmp(orig.trace, rep.trace, 32));
+	/* and its checkpoint list, fuel positions included */
+	memset(&c, 0, sizeof(c));
+	nlh = synl_req(&self->s, SYNAPSE_CMD_TASK_CHECKPOINTS);
+	mnl_attr_put_u64(nlh, SYNAPSE_A_TASK_ID, id);
+	ASSERT_EQ(0, dump_call(&self->s, nlh, parse_cp, &c));
+	EXPECT_GE(c.n, 3U);
+	EXPECT_EQ(c.n, c.nfuel);
+	EXPECT_FALSE(c.fuel_backwards);
+	EXPECT_EQ(0U, c.nkept);	/* no longer replayable */
 	EXPECT_EQ(0, task_cmd(&self->s, SYNAPSE_CMD_TASK_DEL, rid2, NULL));
 	EXPECT_EQ(0, task_cmd(&self->s, SYNAPSE_CMD_TASK_DEL, rid, NULL));
 	EXPECT_EQ(0, task_cmd(&self->s, SYNAPSE_CMD_TASK_DEL, id, NULL));

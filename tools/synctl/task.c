@@ -437,94 +437,57 @@ out_close:
 	return status;
 }
 
-struct cp_ctx {
-	struct id_ctx ic;
-	struct synctl_list l;
-};
-
-static int build_cp(struct nlmsghdr *nlh, size_t buflen, void *ctx)
-{
-	return build_id(nlh, buflen, &((struct cp_ctx *)ctx)->ic);
-}
-
-static int parse_cp(const struct nlmsghdr *nlh, void *ctx)
-{
-	return model_parse_checkpoint_list(nlh, &((struct cp_ctx *)ctx)->l);
-}
-
-static void reset_cp(void *ctx)
-{
-	list_reset(&((struct cp_ctx *)ctx)->l);
-}
-
 static int task_checkpoints(struct ipc *ipc, uint64_t id)
 {
-	struct cp_ctx c = {
-		.ic = { .id = id },
-		.l = { .size = sizeof(struct synctl_checkpoint) },
-	};
-	const struct ipc_request req = {
-		.cmd = SYNAPSE_CMD_TASK_CHECKPOINTS,
-		.dump = true,
-		.build = build_cp,
-		.parse = parse_cp,
-		.reset = reset_cp,
-		.ctx = &c,
-	};
+	struct synctl_list l;
 	char hex[HASH_HEX_LEN + 1];
 	int status = SYNCTL_EXIT_OK;
 	size_t i;
 	int ret;
 
-	ret = ipc_request(ipc, &req);
+	ret = synnl_task_checkpoints(ipc, id, &l);
 	if (ret < 0) {
 		report_error("task checkpoints", ret, ipc_last_extack(ipc));
-		list_free(&c.l);
 		return SYNCTL_EXIT_FAIL;
 	}
 	if (json_output) {
 		json_t *arr = json_array();
 
-		for (i = 0; i < c.l.n; i++)
+		for (i = 0; i < l.n; i++)
 			json_array_append_new(arr, checkpoint_to_json(
-				(struct synctl_checkpoint *)c.l.items + i));
+				(struct synctl_checkpoint *)l.items + i));
 		if (json_print(stdout, arr) < 0)
 			status = SYNCTL_EXIT_FAIL;
 	} else {
-		for (i = 0; i < c.l.n; i++) {
+		for (i = 0; i < l.n; i++) {
 			const struct synctl_checkpoint *cp =
-				(struct synctl_checkpoint *)c.l.items + i;
+				(struct synctl_checkpoint *)l.items + i;
 
 			hex_digest(cp->digest, hex);
-			printf("%6" PRIu64 " %s%s\n", cp->seq, hex,
-			       cp->kept ? " kept" : "");
+			printf("%6" PRIu64 " %s", cp->seq, hex);
+			if (cp->has_fuel)
+				printf(" fuel %" PRIu64, cp->fuel);
+			printf("%s\n", cp->kept ? " kept" : "");
 		}
 	}
-	list_free(&c.l);
+	list_free(&l);
 	return status;
 }
 
 static int task_replay(struct ipc *ipc, uint64_t id, uint64_t seq,
 		       const struct task_opts *o)
 {
-	struct id_ctx ic = { .id = id, .arg = seq, .has_arg = true,
-			     .arg_type = SYNAPSE_A_TASK_REPLAY_SEQ };
-	const struct ipc_request req = {
-		.cmd = SYNAPSE_CMD_TASK_REPLAY,
-		.build = build_id,
-		.parse = parse_id_task,
-		.ctx = &ic,
-	};
 	struct ipc *ev = NULL;
 	int ret, status = SYNCTL_EXIT_FAIL;
+	uint64_t new_id;
 
 	if (o->wait && open_events(&ev) < 0)
 		return SYNCTL_EXIT_FAIL;
-	ret = ipc_request(ipc, &req);
+	ret = synnl_task_replay(ipc, id, seq, &new_id);
 	if (ret < 0)
 		report_error("task replay", ret, ipc_last_extack(ipc));
 	else
-		status = finish_started(ipc, ev, ic.task.id, o);
+		status = finish_started(ipc, ev, new_id, o);
 	if (ev)
 		ipc_close(ev);
 	return status;

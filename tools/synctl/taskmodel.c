@@ -261,6 +261,10 @@ int model_parse_checkpoint_list(const struct nlmsghdr *nlh, void *ctx)
 		case SYNAPSE_A_TASK_CP_KEPT:
 			c.kept = true;
 			break;
+		case SYNAPSE_A_TASK_CP_FUEL:
+			ret = attr_u64(a, &c.fuel);
+			c.has_fuel = !ret;
+			break;
 		}
 		if (ret)
 			return ret;
@@ -442,6 +446,89 @@ json_t *task_to_json(const struct synctl_task *t)
 
 json_t *checkpoint_to_json(const struct synctl_checkpoint *c)
 {
-	return json_pack("{s:I, s:o, s:b}", "seq", (json_int_t)c->seq,
-			 "digest", hex_json(c->digest), "kept", c->kept);
+	json_t *o = json_pack("{s:I, s:o, s:b}", "seq", (json_int_t)c->seq,
+			      "digest", hex_json(c->digest), "kept", c->kept);
+
+	if (o && c->has_fuel)
+		json_object_set_new(o, "fuel", json_integer((json_int_t)c->fuel));
+	return o;
+}
+
+/* ---- requests shared with the agent's kernel engine ---- */
+
+struct id_seq {
+	uint64_t id, seq;
+	bool has_seq;
+	struct synctl_list *l;
+	struct synctl_task task;
+};
+
+static int build_id_seq(struct nlmsghdr *nlh, size_t buflen, void *ctx)
+{
+	struct id_seq *q = ctx;
+
+	if (!mnl_attr_put_u64_check(nlh, buflen, SYNAPSE_A_TASK_ID, q->id))
+		return -EMSGSIZE;
+	if (q->has_seq &&
+	    !mnl_attr_put_u64_check(nlh, buflen, SYNAPSE_A_TASK_REPLAY_SEQ, q->seq))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int parse_cp_item(const struct nlmsghdr *nlh, void *ctx)
+{
+	return model_parse_checkpoint_list(nlh, ((struct id_seq *)ctx)->l);
+}
+
+static void reset_cp_items(void *ctx)
+{
+	list_reset(((struct id_seq *)ctx)->l);
+}
+
+int synnl_task_checkpoints(struct ipc *ipc, uint64_t id, struct synctl_list *l)
+{
+	struct id_seq q = { .id = id, .l = l };
+	const struct ipc_request req = {
+		.cmd = SYNAPSE_CMD_TASK_CHECKPOINTS,
+		.dump = true,
+		.build = build_id_seq,
+		.parse = parse_cp_item,
+		.reset = reset_cp_items,
+		.ctx = &q,
+	};
+	int ret;
+
+	memset(l, 0, sizeof(*l));
+	l->size = sizeof(struct synctl_checkpoint);
+	ret = ipc_request(ipc, &req);
+	if (ret < 0) {
+		list_free(l);
+		return ret;
+	}
+	return 0;
+}
+
+static int parse_replay(const struct nlmsghdr *nlh, void *ctx)
+{
+	return model_parse_task(nlh, &((struct id_seq *)ctx)->task);
+}
+
+int synnl_task_replay(struct ipc *ipc, uint64_t id, uint64_t seq,
+		      uint64_t *new_id)
+{
+	struct id_seq q = { .id = id, .seq = seq, .has_seq = true };
+	const struct ipc_request req = {
+		.cmd = SYNAPSE_CMD_TASK_REPLAY,
+		.build = build_id_seq,
+		.parse = parse_replay,
+		.ctx = &q,
+	};
+	int ret = ipc_request(ipc, &req);
+
+	if (ret < 0)
+		return ret;
+	if (!q.task.has_id)
+		return -EBADMSG;
+	*new_id = q.task.id;
+	return 0;
 }

@@ -48,6 +48,8 @@ struct synctl_checkpoint {
 	uint64_t seq;
 	uint8_t digest[SYNAPSE_HASH_LEN];
 	bool kept;
+	bool has_fuel;			/* synapse.ko before CP_FUEL has none */
+	uint64_t fuel;			/* fuel used when it was taken */
 };
 
 /* A growing array the dump parsers append to. */
@@ -83,8 +85,19 @@ void task_print_row(FILE *f, const struct synctl_task *t, bool header);
 json_t *task_to_json(const struct synctl_task *t);
 json_t *checkpoint_to_json(const struct synctl_checkpoint *c);
 
-/* module.c: shared with task.c (start from a .wasm file) */
+/*
+ * Requests shared by synctl and synapsed's kernel engine (agent/kengine.c):
+ * the checkpoint list of a finished task (l->items: struct
+ * synctl_checkpoint, l->size set by the callee; list_free() it), and a
+ * replay of a finished task from kept checkpoint seq (the new task's id).
+ * Both return 0 or a negative errno (ipc_last_extack() says more).
+ */
 struct ipc;
+int synnl_task_checkpoints(struct ipc *ipc, uint64_t id, struct synctl_list *l);
+int synnl_task_replay(struct ipc *ipc, uint64_t id, uint64_t seq,
+		      uint64_t *new_id);
+
+/* module.c: shared with task.c (start from a .wasm file) */
 uint8_t *synctl_read_file(const char *path, size_t *len);
 int synctl_module_add(struct ipc *ipc, const char *path,
 		      struct synctl_module *m);
