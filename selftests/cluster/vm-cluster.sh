@@ -67,14 +67,15 @@ wait_job() {
 	return 1
 }
 
-# synctl ARGS on agent I, asked again (3 times at most) on a stalled loop.
+# synctl ARGS on agent I, asked again on a stalled loop for up to
+# VMCL_CTL_SECS (a loaded host can stall the VM's agents for many seconds).
 ctl_retry() {
-	local i=$1 t; shift
-	for t in 1 2 3; do
+	local i=$1 end=$(( $(date +%s) + ${VMCL_CTL_SECS:-90} )); shift
+	while :; do
 		cl_synctl "$i" "$@" 2>/dev/null && return 0
+		[ "$(date +%s)" -lt "$end" ] || return 1
 		sleep 1
 	done
-	return 1
 }
 
 # Every process start costs under TCG, python3's most: jq instead of
@@ -209,12 +210,13 @@ PY
 }
 
 happy() {
-	local job i e
+	local job i e bad=0
 	for i in 1 2 3; do
 		e=$(ctl_retry $i -j node | jq -r '.engine // empty')
-		[ "$e" = kernel ] || { not_ok "happy_every_agent_on_the_kernel_engine (n$i: '$e')"; return; }
+		[ "$e" = kernel ] || { echo "# n$i: engine '$e'"; bad=1; }
 	done
-	ok "happy_every_agent_on_the_kernel_engine"
+	if [ $bad = 0 ]; then ok "happy_every_agent_on_the_kernel_engine"
+	else not_ok "happy_every_agent_on_the_kernel_engine"; fi
 	job=$(happy_job) || { not_ok "happy_job_submitted"; return; }
 	check "happy_job_committed_on_kernel_engine" wait_job 2 "$job" 90
 	check "happy_same_four_hashes_on_every_agent" same_hashes_everywhere "$job"
