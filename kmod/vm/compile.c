@@ -76,9 +76,12 @@ struct comp {
 	uint32_t ins_off;		/* offset of the instruction at hand */
 	int64_t last_dst;		/* peephole: dst cell of the last op */
 	int64_t last_op;		/* its op cell */
+	int64_t prev_op;		/* the op cell before that one */
+	uint32_t block_start;		/* first cell after the block's label */
 	int last_cmp;			/* its SVM_OP_ if a compare, else -1 */
 	bool last_add;			/* it is an i32.add */
 	bool last_k;			/* it is an _k op (immediate b) */
+	int64_t last_copy;		/* op cell of a copy that may become copy2 */
 	uint32_t last_end;
 	uint32_t last_h;
 	uint32_t nlazy_locals;
@@ -153,10 +156,12 @@ static void emit_op_raw(struct comp *c, enum svm_op op)
 		return;
 	if (!grow(c, (void **)&c->code, &c->ccode, c->ncode + 1, sizeof(*c->code)))
 		return;
+	c->prev_op = c->last_op;
 	c->last_op = c->ncode;
 	c->last_cmp = -1;
 	c->last_add = false;
 	c->last_k = false;
+	c->last_copy = -1;
 	c->code[c->ncode++].op = c->ops[op];
 }
 
@@ -167,11 +172,31 @@ static void emit_op(struct comp *c, enum svm_op op)
 		return;
 	if (!grow(c, (void **)&c->code, &c->ccode, c->ncode + 1, sizeof(*c->code)))
 		return;
+	c->prev_op = c->last_op;
 	c->last_op = c->ncode;
 	c->last_cmp = -1;
 	c->last_add = op == SVM_OP_i32_add;
 	c->last_k = false;
+	c->last_copy = -1;
 	c->code[c->ncode++].op = c->ops[op];
+}
+
+/*
+ * A copy: two in a row become one copy2 (ops.h). Never across a label:
+ * begin_block() (every branch target) ends the pair, so a branch can only
+ * land on the first copy's op cell.
+ */
+static void emit_copy(struct comp *c)
+{
+	if (c->dead || c->r.failed)
+		return;
+	if (c->last_copy >= 0 && c->last_copy + 3 == c->ncode) {
+		c->code[c->last_copy].op = c->ops[SVM_OP_copy2];
+		c->last_copy = -1;
+		return;
+	}
+	emit_op(c, SVM_OP_copy);
+	c->last_copy = c->last_op;
 }
 
 static uint32_t stack_slot_off(struct comp *c, uint32_t h)
@@ -227,6 +252,8 @@ static void charge(struct comp *c, uint32_t cost)
 static void begin_block(struct comp *c)
 {
 	c->last_dst = -1;
+	c->last_copy = -1;
+	c->block_start = c->ncode;
 	if (c->dead || !c->m->meter) {
 		c->fuel_cell = -1;
 		return;
@@ -235,6 +262,7 @@ static void begin_block(struct comp *c)
 	c->fuel_cell = c->ncode;
 	emit_cell(c, 0);
 	emit_cell(c, SVM_PACK_PC(rd_off(&c->r) - c->m->code_offset, c->nvs));
+	c->block_start = c->ncode;
 }
 
 static void materialize(struct comp *c, uint32_t h)
@@ -243,7 +271,7 @@ static void materialize(struct comp *c, uint32_t h)
 
 	if (e->kind == VK_SLOT)
 		return;
-	emit_op(c, SVM_OP_copy);
+	emit_copy(c);
 	emit_src(c, h);
 	emit_slot(c, h);
 	if (e->kind == VK_LOCAL)
@@ -482,7 +510,7 @@ static void branch_moves(struct comp *c, struct ctl *fr, uint32_t n)
 
 		if (c->vs[h].kind == VK_SLOT && h == fr->height + i)
 			continue;
-		emit_op(c, SVM_OP_copy);
+		emit_copy(c);
 		emit_src(c, h);
 		emit_slot(c, fr->height + i);
 	}
@@ -581,6 +609,52 @@ static const uint16_t binop_k[SVM_NOPS] = {
 #undef K
 };
 
+/* Superinstructions (ops.h): an op_k, then a commutative op of its result. */
+static const struct {
+	uint16_t first, second, fused;
+} fusions[] = {
+	{ SVM_OP_i32_load_k, SVM_OP_i32_add, SVM_OP_i32_load_add_k },
+	{ SVM_OP_i32_load_k, SVM_OP_i32_mul, SVM_OP_i32_load_mul_k },
+#define F(t, sh) { SVM_OP_##t##_##sh##_k, SVM_OP_##t##_xor, SVM_OP_##t##_##sh##_xor_k },
+	SVM_SHIFT_XORS(F)
+#undef F
+};
+
+/*
+ * op (commutative) of the value the op just emitted wrote into the slot
+ * of ha or hb, and another: when the pair is in fusions[], the first op
+ * becomes the fused one, its dst cell replaced by the other operand.
+ * Returns true if fused; the caller emits the dst.
+ */
+static bool fuse_pair(struct comp *c, enum svm_op op, uint32_t ha, uint32_t hb)
+{
+	uint32_t other, i;
+	const void *first;
+
+	if (c->dead || c->r.failed || c->last_dst < 0 ||
+	    c->last_end != c->ncode || !c->nreloc ||
+	    c->reloc[c->nreloc - 1] != (uint32_t)c->last_dst)
+		return false;
+	if (c->last_h == hb && c->vs[hb].kind == VK_SLOT)
+		other = ha;
+	else if (c->last_h == ha && c->vs[ha].kind == VK_SLOT)
+		other = hb;
+	else
+		return false;
+	first = c->code[c->last_op].op;
+	for (i = 0; i < ARRAY_SIZE(fusions); i++)
+		if (fusions[i].second == op && c->ops[fusions[i].first] == first)
+			break;
+	if (i == ARRAY_SIZE(fusions))
+		return false;
+	c->ncode--;
+	c->nreloc--;
+	c->code[c->last_op].op = c->ops[fusions[i].fused];
+	c->last_dst = -1;
+	emit_src(c, other);
+	return true;
+}
+
 static void op_binary(struct comp *c, enum svm_op op, uint8_t in, uint8_t out)
 {
 	uint32_t ha, hb;
@@ -590,7 +664,9 @@ static void op_binary(struct comp *c, enum svm_op op, uint8_t in, uint8_t out)
 	pop(c, in);
 	ha = c->nvs;
 	hb = c->nvs + 1;
-	if (!c->dead && !c->r.failed && binop_k[op] &&
+	if (fuse_pair(c, op, ha, hb)) {
+		/* the first op took this one in: dst below */
+	} else if (!c->dead && !c->r.failed && binop_k[op] &&
 	    c->vs[hb].kind == VK_CONST) {
 		emit_op(c, binop_k[op]);
 		emit_src(c, ha);
@@ -761,7 +837,7 @@ static void op_local_set(struct comp *c, uint32_t x, bool tee)
 					materialize(c, i);
 		}
 		if (!(c->vs[h].kind == VK_LOCAL && c->vs[h].idx == x)) {
-			emit_op(c, SVM_OP_copy);
+			emit_copy(c);
 			emit_src(c, h);
 			emit_cell(c, (uint64_t)x * 8);
 		}
@@ -841,7 +917,7 @@ static void emit_return(struct comp *c, uint32_t n)
 
 		if (c->vs[h].kind == VK_LOCAL && c->vs[h].idx == i)
 			continue;
-		emit_op(c, SVM_OP_copy);
+		emit_copy(c);
 		emit_src(c, h);
 		emit_cell(c, (uint64_t)i * 8);
 	}
@@ -862,6 +938,60 @@ static void op_return(struct comp *c)
 }
 
 static const uint8_t cmp_negate[10] = { 1, 0, 8, 9, 6, 7, 4, 5, 2, 3 };
+/* a CMP b == b CMP' a */
+static const uint8_t cmp_swap[10] = { 0, 1, 4, 5, 2, 3, 8, 9, 6, 7 };
+
+/*
+ * The i32 compare-and-branch fused (unmetered op, its dst already
+ * dropped: [br][a][b] at last_op) reads the local the i32.add just before
+ * it wrote: both become one add_br (ops.h). Only in the same block, so no
+ * branch lands between them.
+ */
+static bool fuse_add_branch(struct comp *c, enum svm_op fused)
+{
+	int64_t p = c->prev_op, l = c->last_op;
+	uint32_t op, cmp, form = 0;
+	int64_t d, b;
+	bool breloc;
+
+	if (p < (int64_t)c->block_start || l - p != 4 || c->ncode != l + 3)
+		return false;
+	if (c->code[p].op == c->ops[SVM_OP_i32_add_k])
+		form = 2;
+	else if (c->code[p].op != c->ops[SVM_OP_i32_add])
+		return false;
+	if (fused >= SVM_OP_br_i32_eq && fused <= SVM_OP_br_i32_ge_u) {
+		cmp = fused - SVM_OP_br_i32_eq;
+	} else if (fused >= SVM_OP_br_i32_eq_k && fused <= SVM_OP_br_i32_ge_u_k) {
+		cmp = fused - SVM_OP_br_i32_eq_k;
+		form |= 1;
+	} else {
+		return false;
+	}
+	/* the add's dst: a local (stack slots are relocated later) */
+	d = c->code[p + 3].i;
+	if (d >= (int64_t)c->nlocals * 8)
+		return false;
+	breloc = c->nreloc && c->reloc[c->nreloc - 1] == (uint32_t)l + 2;
+	if (c->code[l + 1].i == d) {
+		b = c->code[l + 2].i;
+	} else if (!(form & 1) && c->code[l + 2].i == d) {
+		/* d is the compare's b: swap the operands */
+		breloc = c->nreloc && c->reloc[c->nreloc - 1] == (uint32_t)l + 1;
+		b = c->code[l + 1].i;
+		cmp = cmp_swap[cmp];
+	} else {
+		return false;
+	}
+	op = SVM_OP_add_br_eq + cmp * 8 + (c->m->meter ? 4 : 0) + form;
+	c->code[p].op = c->ops[op];
+	c->code[p + 4].i = b;
+	if (breloc)
+		c->reloc[c->nreloc - 1] = (uint32_t)p + 4;
+	c->ncode = (uint32_t)p + 5;
+	c->last_op = p;
+	return true;
+}
 
 /*
  * A conditional branch on the compare just emitted: rewrite the compare
@@ -892,7 +1022,8 @@ static bool fuse_compare(struct comp *c, uint32_t cond_h, bool negate)
 	/* drop the dst cell: the offset cell takes its place */
 	c->ncode--;
 	c->nreloc--;
-	c->code[c->last_op].op = c->ops[metered(c, fused)];
+	if (!fuse_add_branch(c, fused))
+		c->code[c->last_op].op = c->ops[metered(c, fused)];
 	c->last_cmp = -1;
 	c->last_dst = -1;
 	return true;
@@ -1084,7 +1215,7 @@ static void op_end(struct comp *c)
 							 c->nvs));
 			}
 			for (i = 0; i < n; i++) {
-				emit_op(c, SVM_OP_copy);
+				emit_copy(c);
 				emit_slot(c, c->nvs - n + i);
 				emit_cell(c, (uint64_t)i * 8);
 			}
@@ -1965,6 +2096,9 @@ int svm_compile_func(struct svm_module *m, uint32_t fidx, const uint8_t *p,
 	c.fuel_cell = -1;
 	c.last_dst = -1;
 	c.last_cmp = -1;
+	c.last_copy = -1;
+	c.prev_op = -1;
+	c.last_op = -1;
 	c.ins_off = rd_off(&c.r);
 
 	if (read_locals(&c))

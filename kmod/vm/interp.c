@@ -95,6 +95,10 @@ int svm_interp(struct svm_exec *ex)
 #define XKM(n) &&L_##n##_k_m,
 		SVM_ALL_OPS(X)
 		SVM_ALL_KOPS(XK, XKM)
+		SVM_FUSED_OPS(X)
+#define XA(c) SVM_ADDBR_NAMES(X, c)
+		SVM_ADDBR_CMPS(XA)
+#undef XA
 #undef XKM
 #undef XK
 #undef X
@@ -169,6 +173,10 @@ L_fuel:
 L_copy:
 	R(2) = R(1);
 	NEXT(3);
+L_copy2:
+	R(2) = R(1);
+	R(4) = R(3);
+	NEXT(5);
 L_br:
 	ip += 1 + ip[1].i;
 	goto *ip->op;
@@ -602,6 +610,34 @@ label: {								\
 	LOAD(i64_load32_s, 4, (uint64_t)(int64_t)(int32_t)svm_get_le32(p))
 	LOAD(i64_load32_u, 4, svm_get_le32(p))
 
+/* a load whose value is at once an operand of a commutative i32 op */
+#define LOAD_OP32(name, op)						\
+L_##name: {								\
+	uint64_t ea = (uint64_t)(uint32_t)(RU32(1) + (uint32_t)K(2)) + ip[3].u; \
+	if (svm_unlikely(ea + 4 > msize))				\
+		TRAP(SYNAPSE_TRAP_MEMORY_OOB);				\
+	R(5) = (uint32_t)(RU32(4) op svm_get_le32(mem + ea));		\
+	NEXT(6);							\
+}
+	LOAD_OP32(i32_load_add_k, +)
+	LOAD_OP32(i32_load_mul_k, *)
+
+/* a shift or rotate by an immediate whose result is at once xor-ed */
+#define SHIFT_XOR(name, type, expr)					\
+L_##name: {								\
+	type a = (type)R(1), b = (type)K(2);				\
+	R(4) = (type)((type)R(3) ^ (type)(expr));			\
+	NEXT(5);							\
+}
+	SHIFT_XOR(i32_shl_xor_k, uint32_t, a << (b & 31))
+	SHIFT_XOR(i32_shr_u_xor_k, uint32_t, a >> (b & 31))
+	SHIFT_XOR(i32_rotl_xor_k, uint32_t, rotl32(a, b))
+	SHIFT_XOR(i32_rotr_xor_k, uint32_t, rotr32(a, b))
+	SHIFT_XOR(i64_shl_xor_k, uint64_t, a << (b & 63))
+	SHIFT_XOR(i64_shr_u_xor_k, uint64_t, a >> (b & 63))
+	SHIFT_XOR(i64_rotl_xor_k, uint64_t, rotl64(a, b))
+	SHIFT_XOR(i64_rotr_xor_k, uint64_t, rotr64(a, b))
+
 #define STORE(name, size, stmt)						\
 	STORE_AT(L_##name, RU32(2), size, stmt)				\
 	STORE_AT(L_##name##_k, (uint32_t)K(2), size, stmt)
@@ -700,6 +736,42 @@ label_m: {								\
 	BRCMP(i64_le_u, uint64_t, a <= b)
 	BRCMP(i64_ge_s, uint64_t, (int64_t)a >= (int64_t)b)
 	BRCMP(i64_ge_u, uint64_t, a >= b)
+
+/* add + compare-and-branch (ops.h): the sum is written, then compared */
+#define ADDBR_AT(label, label_m, yv, bv, cond)				\
+label: {								\
+	uint32_t a = (uint32_t)(RU32(1) + (uint32_t)(yv)), b;		\
+	R(3) = a;							\
+	b = (uint32_t)(bv);						\
+	if (cond) {							\
+		ip += 5 + ip[5].i;					\
+		goto *ip->op;						\
+	}								\
+	NEXT(6);							\
+}									\
+label_m: {								\
+	uint32_t a = (uint32_t)(RU32(1) + (uint32_t)(yv)), b;		\
+	R(3) = a;							\
+	b = (uint32_t)(bv);						\
+	if (cond)							\
+		TAKE_M(5);						\
+	SKIP_M(6);							\
+}
+#define ADDBR(c, cond)							\
+	ADDBR_AT(L_add_br_##c, L_add_br_##c##_m, R(2), R(4), cond)	\
+	ADDBR_AT(L_add_br_##c##_k, L_add_br_##c##_k_m, R(2), K(4), cond) \
+	ADDBR_AT(L_add_k_br_##c, L_add_k_br_##c##_m, K(2), R(4), cond)	\
+	ADDBR_AT(L_add_k_br_##c##_k, L_add_k_br_##c##_k_m, K(2), K(4), cond)
+	ADDBR(eq, a == b)
+	ADDBR(ne, a != b)
+	ADDBR(lt_s, (int32_t)a < (int32_t)b)
+	ADDBR(lt_u, a < b)
+	ADDBR(gt_s, (int32_t)a > (int32_t)b)
+	ADDBR(gt_u, a > b)
+	ADDBR(le_s, (int32_t)a <= (int32_t)b)
+	ADDBR(le_u, a <= b)
+	ADDBR(ge_s, (int32_t)a >= (int32_t)b)
+	ADDBR(ge_u, a >= b)
 
 exhausted:
 	ex->status = SYNAPSE_STATUS_FUEL_EXHAUSTED;

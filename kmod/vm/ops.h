@@ -128,12 +128,51 @@
 	SVM_KBINOPS(X) SVM_LOADS(X) SVM_STORES(X) SVM_BRCMPS(X)	\
 	SVM_BRCMPS(XM)
 
+/*
+ * Superinstructions: pairs of ops that follow each other in hot loops,
+ * fused by the compiler into one dispatch (Documentation/benchmarks.md).
+ * They are made only inside a basic block, so fuel, checkpoints and trap
+ * positions stay those of the ops they replace; the fused op traps where
+ * its first half did (the second half cannot trap).
+ */
+#define SVM_FUSED_OPS(X)						\
+	X(copy2)	/* [a][d][b][e]: copy a->d, then b->e */	\
+	X(i32_load_add_k) /* [a][k][offset][c][d]: d = c + load */	\
+	X(i32_load_mul_k) /* [a][k][offset][c][d]: d = c * load */	\
+	X(i32_shl_xor_k) X(i32_shr_u_xor_k) X(i32_rotl_xor_k)		\
+	X(i32_rotr_xor_k) X(i64_shl_xor_k) X(i64_shr_u_xor_k)		\
+	X(i64_rotl_xor_k) X(i64_rotr_xor_k)
+
+/* t_sh_xor_k [a][k][c][d]: d = c ^ (a shifted or rotated by immediate k) */
+#define SVM_SHIFT_XORS(X)						\
+	X(i32, shl) X(i32, shr_u) X(i32, rotl) X(i32, rotr)		\
+	X(i64, shl) X(i64, shr_u) X(i64, rotl) X(i64, rotr)
+
+/*
+ * An i32.add into a local, then a compare-and-branch on that local (a loop
+ * counter): add[_k]_br_CMP[_k][_m] [x][y][d][b][rel]: d = x + y, branch
+ * if d CMP b; add_k: y immediate; _k: b immediate; _m: metered (above).
+ * Per compare, 8 ops in the order of SVM_ADDBR_NAMES (the compiler counts
+ * on it).
+ */
+#define SVM_ADDBR_CMPS(X)						\
+	X(eq) X(ne) X(lt_s) X(lt_u) X(gt_s) X(gt_u) X(le_s) X(le_u)	\
+	X(ge_s) X(ge_u)
+#define SVM_ADDBR_NAMES(X, c)						\
+	X(add_br_##c) X(add_br_##c##_k) X(add_k_br_##c)		\
+	X(add_k_br_##c##_k) X(add_br_##c##_m) X(add_br_##c##_k_m)	\
+	X(add_k_br_##c##_m) X(add_k_br_##c##_k_m)
+
 enum svm_op {
 #define X(n) SVM_OP_##n,
 #define XK(n) SVM_OP_##n##_k,
 #define XKM(n) SVM_OP_##n##_k_m,
 	SVM_ALL_OPS(X)
 	SVM_ALL_KOPS(XK, XKM)
+	SVM_FUSED_OPS(X)
+#define XA(c) SVM_ADDBR_NAMES(X, c)
+	SVM_ADDBR_CMPS(XA)
+#undef XA
 #undef XKM
 #undef XK
 #undef X

@@ -7,6 +7,7 @@
  *             [--checkpoint-every N] [--keep K] [--arg i32:V|i64:V]...
  *             [--slice N] [--replay-check] [--no-meter] [-j]
  *   synvm validate MODULE.wasm [-j]
+ *   synvm dump MODULE.wasm [--no-meter] [--func N]
  *
  * run prints the module id, the task input hash, the trace hash and the
  * output hash, the end status and code, fuel used, the entry's results and
@@ -14,7 +15,8 @@
  * executing only (creation and validation excluded). --no-meter runs the
  * same engine without fuel, trace or checkpoints (no hashes then).
  * --replay-check restores every kept checkpoint after the run, replays,
- * and fails unless the replay ends with identical hashes.
+ * and fails unless the replay ends with identical hashes. dump prints the
+ * slot IR the engine compiled each function into (a debugging aid).
  *
  * Exit status: 0 the task ended OK (validate: valid), 1 it ended otherwise
  * (invalid), 2 usage or load errors.
@@ -31,6 +33,7 @@
 #include "kmod/vm/svm.h"
 #include "kmod/vm/task.h"
 #include "uapi/synapse_abi.h"
+#include "irdump.h"
 
 struct opts {
 	const char *path;
@@ -161,7 +164,8 @@ static void usage(void)
 		"usage: synvm run MODULE.wasm [--entry NAME] [--input FILE] [--fuel N]\n"
 		"             [--checkpoint-every N] [--keep K] [--arg i32:V|i64:V]...\n"
 		"             [--slice N] [--replay-check] [--no-meter] [--cap-id HEX64] [-j]\n"
-		"       synvm validate MODULE.wasm [-j]\n");
+		"       synvm validate MODULE.wasm [-j]\n"
+		"       synvm dump MODULE.wasm [--no-meter] [--func N]\n");
 }
 
 static void print_error(const char *what, const struct svm_error *err, bool json)
@@ -202,6 +206,41 @@ static struct svm_module *load(const char *path, bool meter, bool json,
 	m = svm_module_load(b, len, &cfg, err);
 	free(b);
 	return m;
+}
+
+static int cmd_dump(int argc, char **argv)
+{
+	struct svm_error err;
+	struct svm_module *m;
+	const char *path = NULL;
+	bool meter = true;
+	int i, only = -1;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--no-meter"))
+			meter = false;
+		else if (!strcmp(argv[i], "--func") && i + 1 < argc)
+			only = atoi(argv[++i]);
+		else if (!path)
+			path = argv[i];
+		else
+			goto out_usage;
+	}
+	if (!path)
+		goto out_usage;
+	m = load(path, meter, false, &err);
+	if (!m) {
+		if (err.msg[0])
+			print_error("dump", &err, false);
+		return err.msg[0] ? 1 : 2;
+	}
+	synvm_ir_dump(m, only);
+	svm_module_free(m);
+	return 0;
+
+out_usage:
+	usage();
+	return 2;
 }
 
 static int cmd_validate(int argc, char **argv)
@@ -517,6 +556,7 @@ static const struct {
 } cmds[] = {
 	{ "run", cmd_run },
 	{ "validate", cmd_validate },
+	{ "dump", cmd_dump },
 };
 
 int main(int argc, char **argv)
