@@ -609,12 +609,14 @@ static const uint16_t binop_k[SVM_NOPS] = {
 #undef K
 };
 
-/* Superinstructions (ops.h): an op_k, then a commutative op of its result. */
+/* Superinstructions (ops.h): an op, then a commutative op of its result. */
 static const struct {
 	uint16_t first, second, fused;
 } fusions[] = {
 	{ SVM_OP_i32_load_k, SVM_OP_i32_add, SVM_OP_i32_load_add_k },
 	{ SVM_OP_i32_load_k, SVM_OP_i32_mul, SVM_OP_i32_load_mul_k },
+	{ SVM_OP_i32_load_mul_k, SVM_OP_i32_add, SVM_OP_i32_load_mul_add_k },
+	{ SVM_OP_i32_add, SVM_OP_i32_add, SVM_OP_i32_add3 },
 #define F(t, sh) { SVM_OP_##t##_##sh##_k, SVM_OP_##t##_xor, SVM_OP_##t##_##sh##_xor_k },
 	SVM_SHIFT_XORS(F)
 #undef F
@@ -647,10 +649,16 @@ static bool fuse_pair(struct comp *c, enum svm_op op, uint32_t ha, uint32_t hb)
 			break;
 	if (i == ARRAY_SIZE(fusions))
 		return false;
+	/* x + y + constant: better an add_k, which a load or store can take in */
+	if (fusions[i].fused == SVM_OP_i32_add3 && c->vs[other].kind == VK_CONST)
+		return false;
 	c->ncode--;
 	c->nreloc--;
 	c->code[c->last_op].op = c->ops[fusions[i].fused];
 	c->last_dst = -1;
+	c->last_add = false;
+	c->last_k = false;
+	c->last_cmp = -1;
 	emit_src(c, other);
 	return true;
 }

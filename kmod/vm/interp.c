@@ -621,6 +621,17 @@ L_##name: {								\
 }
 	LOAD_OP32(i32_load_add_k, +)
 	LOAD_OP32(i32_load_mul_k, *)
+L_i32_load_mul_add_k: {
+	uint64_t ea = (uint64_t)(uint32_t)(RU32(1) + (uint32_t)K(2)) + ip[3].u;
+
+	if (svm_unlikely(ea + 4 > msize))
+		TRAP(SYNAPSE_TRAP_MEMORY_OOB);
+	R(6) = (uint32_t)(RU32(5) + RU32(4) * svm_get_le32(mem + ea));
+	NEXT(7);
+}
+L_i32_add3:
+	R(4) = (uint32_t)(RU32(1) + RU32(2) + RU32(3));
+	NEXT(5);
 
 /* a shift or rotate by an immediate whose result is at once xor-ed */
 #define SHIFT_XOR(name, type, expr)					\

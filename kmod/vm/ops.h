@@ -139,6 +139,8 @@
 	X(copy2)	/* [a][d][b][e]: copy a->d, then b->e */	\
 	X(i32_load_add_k) /* [a][k][offset][c][d]: d = c + load */	\
 	X(i32_load_mul_k) /* [a][k][offset][c][d]: d = c * load */	\
+	X(i32_load_mul_add_k) /* [a][k][offset][c][e][d]: e + c * load */ \
+	X(i32_add3)	/* [a][b][c][d]: d = a + b + c */		\
 	X(i32_shl_xor_k) X(i32_shr_u_xor_k) X(i32_rotl_xor_k)		\
 	X(i32_rotr_xor_k) X(i64_shl_xor_k) X(i64_shr_u_xor_k)		\
 	X(i64_rotl_xor_k) X(i64_rotr_xor_k)

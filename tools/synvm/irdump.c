@@ -54,6 +54,8 @@ static const char *operands(int op, const char *name)
 		{ SVM_OP_data_drop, "i" }, { SVM_OP_copy2, "vvvv" },
 		{ SVM_OP_i32_load_add_k, "viivv" },
 		{ SVM_OP_i32_load_mul_k, "viivv" },
+		{ SVM_OP_i32_load_mul_add_k, "viivvv" },
+		{ SVM_OP_i32_add3, "vvvv" },
 #define F(t, sh) { SVM_OP_##t##_##sh##_xor_k, "vivv" },
 		SVM_SHIFT_XORS(F)
 #undef F
