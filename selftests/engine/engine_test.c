@@ -499,6 +499,72 @@ TEST(no_meter_same_results)
 	svm_module_free(u);
 }
 
+/*
+ * Superinstructions (fused.wat): each fused function against its unfused
+ * twin, metered and not, over a few argument pairs; then the fused load
+ * out of bounds traps with the same code either way.
+ */
+static int run_pair(struct svm_module *m, bool meter, const char *entry,
+		    uint32_t a, uint32_t b, struct outcome *o)
+{
+	struct svm_task_params p;
+
+	params(&p, entry);
+	p.meter = meter;
+	arg32(&p, a);
+	arg32(&p, b);
+	return run_task(m, &p, NULL, 0, o);
+}
+
+TEST(superinstructions_match_plain_ops)
+{
+	static const char *const names[] = {
+		"load_add", "load_mul", "add3", "shxor32", "shxor64", "copy2",
+		"addbr",
+	};
+	static const uint32_t args[][2] = {
+		{ 0, 0 }, { 4, 8 }, { 8, 0xfffffff0u }, { 12, 7 }, { 16, 123456 },
+		{ 1, 0x80000000u }, { 3, 999 },
+	};
+	struct svm_module *mods[2] = { load_mod("fused", true, NULL),
+				       load_mod("fused", false, NULL) };
+	char f[32], r[32];
+	struct outcome a, b;
+	size_t i, k;
+	int meter, checked = 0;
+
+	ASSERT_NE(NULL, mods[0]);
+	ASSERT_NE(NULL, mods[1]);
+	for (meter = 1; meter >= 0; meter--) {
+		for (i = 0; i < ARRAY_SIZE(names); i++) {
+			snprintf(f, sizeof(f), "f_%s", names[i]);
+			snprintf(r, sizeof(r), "r_%s", names[i]);
+			for (k = 0; k < ARRAY_SIZE(args); k++) {
+				ASSERT_EQ(0, run_pair(mods[!meter], meter, f,
+						      args[k][0], args[k][1], &a));
+				ASSERT_EQ(0, run_pair(mods[!meter], meter, r,
+						      args[k][0], args[k][1], &b));
+				/* an address beyond memory traps in both */
+				EXPECT_EQ(b.status, a.status);
+				EXPECT_EQ(b.code, a.code);
+				EXPECT_EQ(b.result, a.result) {
+					TH_LOG("%s(%u, %u) %s", f, args[k][0],
+					       args[k][1], meter ? "metered" : "unmetered");
+				}
+				checked += a.status == SYNAPSE_STATUS_OK;
+			}
+		}
+		/* 65533 + 4 > 64 KiB: out of bounds for any address */
+		ASSERT_EQ(0, run_pair(mods[!meter], meter, "f_oob", 0, 1, &a));
+		EXPECT_EQ(SYNAPSE_STATUS_TRAP, a.status);
+		EXPECT_EQ(SYNAPSE_TRAP_MEMORY_OOB, a.code);
+	}
+	/* load_mul traps for the three b beyond memory (64 KiB) */
+	EXPECT_EQ(2 * (ARRAY_SIZE(names) * ARRAY_SIZE(args) - 3), checked);
+	svm_module_free(mods[0]);
+	svm_module_free(mods[1]);
+}
+
 /* ---- hash layouts, recomputed from Documentation/hashes.md ---- */
 
 static void put_tag(SHA256_CTX *c, const char *kind)
