@@ -8,13 +8,13 @@ AGENT_CFLAGS	:= $(shell pkg-config --cflags $(AGENT_PKGS))
 AGENT_LIBS	:= $(shell pkg-config --libs $(AGENT_PKGS))
 
 AGENT_LIB_SRCS	:= $(addprefix agent/,log.c config.c pki.c canon.c message.c \
-		     replay.c ctlclient.c jobspec.c scheduler.c attest.c)
+		     replay.c ctlclient.c jobspec.c scheduler.c attest.c blob.c)
 AGENT_D_SRCS	:= $(addprefix agent/,main.c tls.c mesh.c peer.c heartbeat.c \
 		     control.c metrics.c)
 # The cluster (issue 7): etcd control plane, jobs, embedded engine.
 AGENT_D_SRCS	+= $(addprefix agent/,etcd.c membership.c job.c jobctl.c \
 		     executor.c uengine.c kengine.c fault.c revocation.c mismatch.c \
-		     nudge.c)
+		     nudge.c blobnet.c)
 # The kernel engine (kengine.c) drives synapse.ko with synctl's netlink
 # transport and parsers, libsynnl.a (tools/synctl/synctl.mk).
 AGENT_D_LIBS	:= $(shell pkg-config --libs libcurl) $(SVM_LIB) -lcrypto

@@ -55,6 +55,7 @@ static const struct key_desc node_keys[] = {
 	{ "control_mode", K_MODE, offsetof(struct agent_config, control_mode),
 	  0, 0, 0, false },
 	STR("metrics", metrics, false),
+	STR("state_dir", state_dir, false),
 	STR("log_level", log_level, false),
 	{ "log_syslog", K_BOOL, offsetof(struct agent_config, log_syslog),
 	  0, 0, 0, false },
@@ -74,6 +75,7 @@ static void set_defaults(struct agent_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->control_mode = 0600;
 	strcpy(cfg->log_level, "info");
+	strcpy(cfg->state_dir, "/var/lib/synapse");
 	cfg->heartbeat_ms = 1000;
 	cfg->suspect_ms = 3000;
 	cfg->down_ms = 10000;

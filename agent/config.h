@@ -27,6 +27,7 @@ struct agent_config {
 	char control[CONF_PATH_MAX];
 	unsigned int control_mode;	/* 0600 or 0660 */
 	char metrics[CONF_ADDR_MAX];	/* "" = no metrics endpoint */
+	char state_dir[CONF_PATH_MAX];	/* blobs live in <state_dir>/blobs */
 	char log_level[16];
 	bool log_syslog;
 	uint32_t heartbeat_ms;

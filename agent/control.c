@@ -23,6 +23,7 @@
 #include <event2/listener.h>
 #include <jansson.h>
 
+#include "agent/blobnet.h"
 #include "agent/ctl.h"
 #include "agent/executor.h"
 #include "agent/membership.h"
@@ -250,11 +251,166 @@ static void ctl_event_cb(struct bufferevent *bev, short what, void *arg)
 	bufferevent_free(bev);
 }
 
+static void write_json(struct bufferevent *bev, json_t *rep)
+{
+	char *out = rep ? json_dumps(rep, JSON_COMPACT) : NULL;
+
+	json_decref(rep);
+	if (!out)
+		return;
+	bufferevent_write(bev, out, strlen(out));
+	bufferevent_write(bev, "\n", 1);
+	free(out);
+}
+
+/* Writes the reply, then closes once it is flushed. */
+static void reply_and_close(struct bufferevent *bev, json_t *rep, void *arg)
+{
+	write_json(bev, rep);
+	bufferevent_disable(bev, EV_READ);
+	bufferevent_setcb(bev, NULL, ctl_done_cb, ctl_event_cb, arg);
+	ctl_done_cb(bev, arg);
+}
+
+/* ---- replies that come later (job_submit waits for the blobs' replicas) ---- */
+
+struct ctl_pending {
+	struct bufferevent *bev;	/* NULL once the client went away */
+	struct agent *a;
+};
+
+static struct bufferevent *cur_bev;
+static struct ctl_pending *cur_pending;
+
+static void pending_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct ctl_pending *p = arg;
+
+	bufferevent_free(bev);
+	p->bev = NULL;
+}
+
+struct ctl_pending *ctl_defer(void)
+{
+	struct ctl_pending *p;
+
+	if (!cur_bev || cur_pending)
+		return NULL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->bev = cur_bev;
+	cur_pending = p;
+	return p;
+}
+
+void ctl_reply(struct ctl_pending *p, json_t *rep)
+{
+	if (p->bev)
+		reply_and_close(p->bev, rep, p->a);
+	else
+		json_decref(rep);
+	free(p);
+}
+
+/*
+ * ---- blob_put: a blob's bytes, streamed ----
+ * {"cmd": "blob_put", "hash": HEX, "size": N} -> {"ok": true, "have": true}
+ * (nothing to send) or {"ok": true, "send": true}; then exactly N raw
+ * bytes -> {"ok": true, "stored": true} once they hashed to HEX and were
+ * stored. Sizes above BLOB_MAX are refused before any byte is sent.
+ */
+struct upload {
+	struct agent *a;
+	struct blob_writer w;
+};
+
+static void upload_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct upload *u = arg;
+
+	blob_writer_abort(&u->w);
+	free(u);
+	bufferevent_free(bev);
+}
+
+static void upload_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct upload *u = arg;
+	struct agent *a = u->a;
+	uint8_t buf[65536];
+	json_t *rep;
+	int n;
+
+	while ((n = evbuffer_remove(in, buf, sizeof(buf))) > 0)
+		if (blob_writer_write(&u->w, buf, n)) {
+			rep = error_json("more bytes than the announced size, or the store cannot write");
+			goto done;
+		}
+	if (u->w.got < u->w.size)
+		return;
+	rep = blob_writer_commit(&u->w) ?
+	      error_json("the bytes do not hash to the blob's name (or the store cannot write)") :
+	      json_pack("{s:b, s:b}", "ok", 1, "stored", 1);
+done:
+	blob_writer_abort(&u->w);
+	free(u);
+	reply_and_close(bev, rep, a);
+}
+
+static json_t *upload_start(struct agent *a, struct bufferevent *bev, json_t *req)
+{
+	const struct blob_store *st = blobnet_store();
+	json_t *sz = json_object_get(req, "size");
+	uint8_t hash[HASH_LEN];
+	struct upload *u;
+	char msg[160];
+
+	if (!st)
+		return error_json("this agent runs without a cluster (no --etcd): no blob store");
+	if (hex_decode(json_string_value(json_object_get(req, "hash")), hash, HASH_LEN) ||
+	    !json_is_integer(sz) || json_integer_value(sz) < 0)
+		return error_json("blob_put needs \"hash\" (64 hex, the SHA-256) and \"size\"");
+	if (json_integer_value(sz) > BLOB_MAX) {
+		snprintf(msg, sizeof(msg), "blob of %lld bytes exceeds the cap of %u bytes (%u MiB) per blob",
+			 (long long)json_integer_value(sz), BLOB_MAX, BLOB_MAX >> 20);
+		return error_json(msg);
+	}
+	if (blob_size(st, hash) == json_integer_value(sz))
+		return json_pack("{s:b, s:b}", "ok", 1, "have", 1);
+	u = calloc(1, sizeof(*u));
+	if (!u || blob_writer_open(&u->w, st, hash, json_integer_value(sz))) {
+		free(u);
+		return error_json("the blob store cannot write");
+	}
+	u->a = a;
+	write_json(bev, json_pack("{s:b, s:b}", "ok", 1, "send", 1));
+	bufferevent_setcb(bev, upload_read_cb, NULL, upload_event_cb, u);
+	/* bytes that came with the request line */
+	if (evbuffer_get_length(bufferevent_get_input(bev)))
+		upload_read_cb(bev, u);
+	return NULL;
+}
+
+/* A blob_put request line: starts the upload (NULL) or says why not. */
+static bool is_upload(const char *line, json_t **req)
+{
+	*req = json_loads(line, JSON_REJECT_DUPLICATES, NULL);
+	if (*req && !strcmp(json_string_value(json_object_get(*req, "cmd")) ?: "",
+			    "blob_put"))
+		return true;
+	json_decref(*req);
+	*req = NULL;
+	return false;
+}
+
 static void ctl_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct evbuffer *in = bufferevent_get_input(bev);
-	char *line, *out;
-	json_t *rep;
+	struct ctl_pending *p;
+	json_t *rep, *req;
+	char *line;
 	size_t n;
 
 	line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF);
@@ -263,18 +419,29 @@ static void ctl_read_cb(struct bufferevent *bev, void *arg)
 			bufferevent_free(bev);
 		return;
 	}
-	rep = dispatch(arg, line);
-	free(line);
-	out = rep ? json_dumps(rep, JSON_COMPACT) : NULL;
-	json_decref(rep);
-	if (out) {
-		bufferevent_write(bev, out, strlen(out));
-		bufferevent_write(bev, "\n", 1);
-		free(out);
+	if (is_upload(line, &req)) {
+		free(line);
+		rep = upload_start(arg, bev, req);
+		json_decref(req);
+		if (rep)
+			reply_and_close(bev, rep, arg);
+		return;
 	}
-	bufferevent_disable(bev, EV_READ);
-	bufferevent_setcb(bev, NULL, ctl_done_cb, ctl_event_cb, arg);
-	ctl_done_cb(bev, arg);
+	cur_bev = bev;
+	rep = dispatch(arg, line);
+	cur_bev = NULL;
+	p = cur_pending;
+	cur_pending = NULL;
+	free(line);
+	if (p) {
+		/* the reply comes later, by ctl_reply() */
+		json_decref(rep);
+		p->a = arg;
+		bufferevent_disable(bev, EV_READ);
+		bufferevent_setcb(bev, NULL, NULL, pending_event_cb, p);
+		return;
+	}
+	reply_and_close(bev, rep, arg);
 }
 
 static bool client_allowed(struct agent *a, int fd)

@@ -30,6 +30,10 @@ struct task_spec {
 	uint8_t cap_id[HASH_LEN];	/* capability id; all zero: none */
 	uint64_t checkpoint_every;	/* fuel between checkpoints, 0: default */
 	uint8_t input_hash[HASH_LEN];	/* filled by executor_input_hash() */
+	/* the bytes as blobs (Documentation/cluster.md "Blobs") */
+	uint64_t module_size;
+	uint8_t input_id[HASH_LEN];	/* SHA-256 of the input bytes */
+	uint64_t input_size;
 };
 
 struct exec_result {

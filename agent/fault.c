@@ -29,6 +29,8 @@ static int arm_one(const char *name)
 		armed |= 1u << FAULT_CORRUPT_OUTPUT;
 	else if (!strcmp(name, "slow"))
 		armed |= 1u << FAULT_SLOW;
+	else if (!strcmp(name, "corrupt-blob"))
+		armed |= 1u << FAULT_CORRUPT_BLOB;
 	else if (!parse_state(name, "corrupt-state", &state_fuel))
 		armed |= 1u << FAULT_CORRUPT_STATE;
 	else if (!parse_state(name, "corrupt-state-once", &state_fuel))
@@ -69,7 +71,7 @@ int fault_arm(const char *name, bool cmdline_enabled, char *err, size_t errlen)
 	snprintf(armed_name, sizeof(armed_name), "%s", name);
 	return 0;
 unknown:
-	snprintf(err, errlen, "unknown fault %s (corrupt-output, corrupt-state:FUEL, corrupt-state-once:FUEL, slow; several joined by commas)",
+	snprintf(err, errlen, "unknown fault %s (corrupt-output, corrupt-state:FUEL, corrupt-state-once:FUEL, slow, corrupt-blob; several joined by commas)",
 		 one);
 disarm:
 	armed = 0;

@@ -18,6 +18,9 @@
  *                            replay from a checkpoint heals (transient)
  *   slow                     run at most one slice of a task per tick, so
  *                            the others commit first (a straggler)
+ *   corrupt-blob             flip a bit in every blob chunk this node
+ *                            serves to a peer (the fetcher must reject the
+ *                            blob and fetch it from another holder)
  * Several faults join with commas: "slow,corrupt-state:5000000".
  */
 #include <stdbool.h>
@@ -30,6 +33,7 @@ enum fault {
 	FAULT_CORRUPT_STATE,
 	FAULT_CORRUPT_STATE_ONCE,
 	FAULT_SLOW,
+	FAULT_CORRUPT_BLOB,
 };
 
 /* -1 with err set when the fault is unknown or not enabled twice. */

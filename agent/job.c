@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "agent/blobnet.h"
 #include "agent/fault.h"
 #include "agent/job.h"
 #include "agent/membership.h"
@@ -49,13 +50,60 @@ void job_free(struct job *j)
 	memset(j, 0, sizeof(*j));
 }
 
+/* Set while job_parse_submit() runs: the input blobs are local. */
+static bool parse_local;
+
+/* "name": 64 hex -> hash; "size_name": 0..BLOB_MAX -> size */
+static int parse_blob_ref(json_t *o, const char *name, const char *size_name,
+			  uint8_t hash[HASH_LEN], uint64_t *size)
+{
+	json_t *sz = json_object_get(o, size_name);
+
+	if (name && hex_decode(json_string_value(json_object_get(o, name)), hash, HASH_LEN))
+		return -1;
+	if (!json_is_integer(sz) || json_integer_value(sz) < 0 ||
+	    json_integer_value(sz) > BLOB_MAX)
+		return -1;
+	*size = json_integer_value(sz);
+	return 0;
+}
+
+/* The task input hash: declared by the spec, or computed from local bytes. */
+static int task_input_hash(json_t *o, struct task_spec *t, char *err, size_t errlen)
+{
+	const struct blob_store *st = blobnet_store();
+	int r;
+
+	if (!parse_local) {
+		if (hex_decode(json_string_value(json_object_get(o, "input_hash")),
+			       t->input_hash, HASH_LEN)) {
+			snprintf(err, errlen, "task %s: input_hash must be 64 hex", t->id);
+			return -1;
+		}
+		return 0;
+	}
+	r = st ? blob_read(st, t->input_id, &t->input, &t->input_len) : -1;
+	if (r || t->input_len != t->input_size) {
+		snprintf(err, errlen, "task %s: input blob not in this agent's store (send it first)", t->id);
+		return -1;
+	}
+	r = executor_input_hash(t);
+	free(t->input);
+	t->input = NULL;
+	t->input_len = 0;
+	if (r) {
+		snprintf(err, errlen, "task %s: cannot hash the task input", t->id);
+		return -1;
+	}
+	return 0;
+}
+
 static int parse_task(json_t *o, struct job *j, struct task_spec *t,
 		      char *err, size_t errlen)
 {
 	const char *id = json_string_value(json_object_get(o, "id"));
 	const char *mod = json_string_value(json_object_get(o, "module"));
 	const char *entry = json_string_value(json_object_get(o, "entry"));
-	const char *in = json_string_value(json_object_get(o, "input"));
 
 	if (!id || !task_id_valid(id)) {
 		snprintf(err, errlen, "task id missing or invalid ([A-Za-z0-9._-], 1-63)");
@@ -66,6 +114,11 @@ static int parse_task(json_t *o, struct job *j, struct task_spec *t,
 		snprintf(err, errlen, "task %s: module must be a module id (64 hex)", id);
 		return -1;
 	}
+	if (parse_blob_ref(o, NULL, "module_size", NULL, &t->module_size) ||
+	    !t->module_size) {
+		snprintf(err, errlen, "task %s: module_size must be 1..%u", id, BLOB_MAX);
+		return -1;
+	}
 	if (!entry)
 		entry = "run";
 	if (strlen(entry) >= sizeof(t->entry)) {
@@ -73,20 +126,16 @@ static int parse_task(json_t *o, struct job *j, struct task_spec *t,
 		return -1;
 	}
 	strcpy(t->entry, entry);
-	t->input = b64_decode(in ? in : "", &t->input_len);
-	if (!t->input) {
-		snprintf(err, errlen, "task %s: input is not base64", id);
+	if (parse_blob_ref(o, "input_blob", "input_size", t->input_id, &t->input_size)) {
+		snprintf(err, errlen, "task %s: input_blob (64 hex) and input_size (0..%u) needed",
+			 id, BLOB_MAX);
 		return -1;
 	}
 	t->fuel = j->fuel;
 	t->memory = j->memory;
 	memcpy(t->cap_id, j->cap_id, HASH_LEN);
 	t->checkpoint_every = j->checkpoint_every;
-	if (executor_input_hash(t)) {
-		snprintf(err, errlen, "task %s: cannot hash the task input", id);
-		return -1;
-	}
-	return 0;
+	return task_input_hash(o, t, err, errlen);
 }
 
 /*
@@ -162,8 +211,12 @@ int job_parse_spec(json_t *spec, struct job *j, char *err, size_t errlen)
 	json_int_t mem;
 	size_t i;
 
+	const char *origin = json_string_value(json_object_get(spec, "origin"));
+
 	if (!name)
 		name = "";
+	if (origin && node_id_valid(origin))
+		strcpy(j->origin, origin);
 	if (strlen(name) > JOB_NAME_MAX) {
 		snprintf(err, errlen, "name longer than %d", JOB_NAME_MAX);
 		return -1;
@@ -223,6 +276,16 @@ int job_parse_spec(json_t *spec, struct job *j, char *err, size_t errlen)
 	hex_encode(j->input, JOB_ID_LEN / 2, j->id);
 	free(hashes);
 	return 0;
+}
+
+int job_parse_submit(json_t *spec, struct job *j, char *err, size_t errlen)
+{
+	int r;
+
+	parse_local = true;
+	r = job_parse_spec(spec, j, err, errlen);
+	parse_local = false;
+	return r;
 }
 
 /* ---- reading a job from etcd ---- */
@@ -531,26 +594,88 @@ static void finish_refused(struct cluster *c, struct job *j, const char *reason)
 
 /* ---- execution ---- */
 
-static int fetch_module(struct cluster *c, const uint8_t id[HASH_LEN],
-			uint8_t **mod, size_t *len)
+/*
+ * Where to fetch a job's blobs: the members in ring order after the
+ * submitter, the submitter last. The first of them got the bytes at submit
+ * (blobnet_replicate() offers in that order), so fetches spread over them
+ * instead of all landing on the submitter, and a dead submitter costs no
+ * timeout.
+ */
+static unsigned int blob_cands(struct cluster *c, const struct job *j,
+			       const char **v)
 {
-	uint8_t got[HASH_LEN];
-	char hex[2 * HASH_LEN + 1], key[256];
-	struct etcd_kv kv;
+	unsigned int i, first = 0, n = 0;
 
-	hex_encode(id, HASH_LEN, hex);
-	cluster_key(c, key, sizeof(key), "blobs/%s", hex);
-	if (etcd_get(c->etcd, key, &kv))
+	while (first < c->nmembers && strcmp(c->members[first], j->origin) <= 0)
+		first++;
+	for (i = 0; i < c->nmembers; i++) {
+		const char *m = c->members[(first + i) % c->nmembers];
+
+		if (strcmp(m, j->origin))
+			v[n++] = m;
+	}
+	if (j->origin[0])
+		v[n++] = j->origin;
+	return n;
+}
+
+/*
+ * A blob's bytes, verified against its name, from the local store: 0 with
+ * the bytes; 1 when they are not here yet (a fetch runs, and its end wakes
+ * a tick); -1 on an error.
+ */
+static int task_blob(struct cluster *c, const struct job *j,
+		     const uint8_t hash[HASH_LEN], uint64_t size,
+		     uint8_t **buf, size_t *len)
+{
+	const char *cands[CLUSTER_MAX_MEMBERS + 1];
+	const struct blob_store *st = blobnet_store();
+	int r;
+
+	if (!st)
 		return -1;
-	*mod = b64_decode(kv.val, len);
-	etcd_kv_clear(&kv);
-	if (!*mod)
+	r = blob_read(st, hash, buf, len);
+	if (r == 0 && *len == size)
+		return 0;
+	if (r == 0)
+		free(*buf);
+	/* absent, or damaged on disk (then removed): fetch it */
+	r = blobnet_want(hash, size, cands, blob_cands(c, j, cands));
+	if (r < 0)
 		return -1;
-	/* content-addressed: never run bytes that are not the module id */
-	EVP_Digest(*mod, *len, got, NULL, EVP_sha256(), NULL);
-	if (memcmp(got, id, HASH_LEN)) {
-		log_err("blob %s: hash mismatch, refused", hex);
+	if (r == 0)
+		return 1;
+	return blob_read(st, hash, buf, len) ? -1 : 0;
+}
+
+/*
+ * The task's module and input bytes, both verified; the task input hash
+ * from the bytes must be the one the job was accepted with. Until then
+ * (0 returned) the task does not start.
+ */
+static int task_bytes(struct cluster *c, const struct job *j, unsigned int ti,
+		      struct task_spec *t, uint8_t **mod, size_t *len)
+{
+	uint8_t want[HASH_LEN];
+	int r1, r2;
+
+	*t = j->tasks[ti];
+	t->input = NULL;
+	r1 = task_blob(c, j, t->module_id, t->module_size, mod, len);
+	r2 = task_blob(c, j, t->input_id, t->input_size, &t->input, &t->input_len);
+	if (r1 || r2) {
+		if (!r1)
+			free(*mod);
+		if (!r2)
+			free(t->input);
+		return -1;
+	}
+	memcpy(want, t->input_hash, HASH_LEN);
+	if (executor_input_hash(t) || memcmp(want, t->input_hash, HASH_LEN)) {
+		log_err("job %s task %s: the input bytes do not give the task input hash the job declares: not run",
+			j->id, t->id);
 		free(*mod);
+		free(t->input);
 		return -1;
 	}
 	return 0;
@@ -590,16 +715,17 @@ static int attest_result(struct cluster *c, struct job *j, unsigned int ti,
 
 static struct exec_run *start_task(struct cluster *c, struct job *j, unsigned int ti)
 {
-	const struct task_spec *t = &j->tasks[ti];
+	struct task_spec ts, *t = &ts;
 	struct exec_run *r;
 	char err[256];
 	uint8_t *mod;
 	size_t len;
 
-	if (fetch_module(c, t->module_id, &mod, &len))
+	if (task_bytes(c, j, ti, t, &mod, &len))
 		return NULL;
 	r = executor_start(t, mod, len, err, sizeof(err));
 	free(mod);
+	free(t->input);
 	if (!r)
 		log_err("job %s task %s: %s", j->id, t->id, err);
 	else
@@ -1421,15 +1547,21 @@ static void wake_tick(void *arg)
 
 int cluster_start(struct agent *a, const struct cluster_opts *o)
 {
+	char err[256], dir[CONF_PATH_MAX + 8];
 	struct timeval tv;
 	struct cluster *c;
-	char err[256];
 
 	if (!o->etcd_url)
 		return 0;	/* mesh-only agent */
 	if (executor_init(o->engine, a->base, wake_tick, NULL, err, sizeof(err)) ||
 	    fault_arm(o->fault, o->enable_faults, err, sizeof(err))) {
 		log_err("cluster: %s", err);
+		executor_exit();
+		return -1;
+	}
+	snprintf(dir, sizeof(dir), "%s/blobs", a->cfg.state_dir);
+	if (blobnet_start(a, dir, wake_tick, NULL, err, sizeof(err))) {
+		log_err("cluster: %s (state_dir in the config)", err);
 		executor_exit();
 		return -1;
 	}
@@ -1464,6 +1596,7 @@ fail:
 	if (c->tick)
 		event_free(c->tick);
 	executor_exit();
+	blobnet_stop();
 	etcd_free(c->etcd);
 	free(c->cert_pem);
 	free(c);
@@ -1482,6 +1615,7 @@ void cluster_stop(struct agent *a)
 	executor_abort(c->run);
 	mm_drop_all();
 	executor_exit();
+	blobnet_stop();
 	/* a clean stop leaves at once instead of after the lease TTL */
 	if (c->lease)
 		etcd_lease_revoke(c->etcd, c->lease);

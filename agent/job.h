@@ -27,6 +27,7 @@
 struct job {
 	char id[JOB_ID_LEN + 1];
 	char name[JOB_NAME_MAX + 1];
+	char origin[NODE_ID_MAX + 1];	/* the submitting node: holds the blobs */
 	uint32_t r;
 	uint8_t cap_id[HASH_LEN];	/* all zero: no capability */
 	uint64_t fuel;
@@ -48,8 +49,17 @@ struct job {
 	size_t plen;			/* strlen of ".../jobs/<id>/" */
 };
 
-/* Spec JSON (as stored) -> job; computes the task and job input hashes. */
+/*
+ * Spec JSON (as stored) -> job; computes the job input hash from the task
+ * input hashes the spec declares ("input_hash" per task). The inputs are
+ * blobs ("input_blob", "input_size"), their bytes not in the spec.
+ */
 int job_parse_spec(json_t *spec, struct job *j, char *err, size_t errlen);
+/*
+ * The same at submit, where the blobs are in the local store: each task
+ * input hash is computed from the input bytes (and "input_hash" ignored).
+ */
+int job_parse_submit(json_t *spec, struct job *j, char *err, size_t errlen);
 /*
  * The capability check every agent makes before it accepts a job or starts
  * one of its tasks (Documentation/cluster.md "Capability tokens"): the

@@ -11,6 +11,7 @@
 
 #include <openssl/evp.h>
 
+#include "agent/blobnet.h"
 #include "agent/fault.h"
 #include "agent/job.h"
 #include "agent/membership.h"
@@ -31,81 +32,258 @@ static json_t *fail(const char *fmt, ...)
 	return json_pack("{s:b, s:s}", "ok", 0, "error", msg);
 }
 
-/* Stores each module under blobs/<id> after checking id == SHA-256(bytes). */
-static json_t *put_modules(struct cluster *c, json_t *mods)
+/*
+ * Bytes that came inline (base64 in the request, the form before blobs, or
+ * a hand-written spec): into the local store, and the spec refers to them
+ * by hash and size like one from synctl.
+ */
+static json_t *store_inline(const struct blob_store *st, json_t *spec)
 {
-	const char *hex;
-	json_t *v;
+	json_t *mods = json_object_get(spec, "modules"), *v, *t;
+	uint8_t id[HASH_LEN], got[HASH_LEN], *b;
+	char hex[2 * HASH_LEN + 1];
+	const char *key;
+	size_t n, i;
 
-	json_object_foreach(mods, hex, v) {
-		uint8_t id[HASH_LEN], got[HASH_LEN], *b;
+	json_object_foreach(mods, key, v) {
 		const char *s = json_string_value(v);
-		char key[256];
-		size_t n;
 
-		if (!s || hex_decode(hex, id, HASH_LEN))
-			return fail("module %s: key must be the module id", hex);
+		if (!s || hex_decode(key, id, HASH_LEN))
+			return fail("module %s: key must be the module id", key);
 		b = b64_decode(s, &n);
 		if (!b)
-			return fail("module %s: not base64", hex);
+			return fail("module %s: not base64", key);
 		EVP_Digest(b, n, got, NULL, EVP_sha256(), NULL);
+		if (memcmp(id, got, HASH_LEN) || n > BLOB_MAX || blob_put(st, id, b, n)) {
+			free(b);
+			return fail("module %s: bytes do not hash to the id, exceed %u bytes, or cannot be stored",
+				    key, BLOB_MAX);
+		}
 		free(b);
-		if (memcmp(id, got, HASH_LEN))
-			return fail("module %s: bytes do not hash to the id", hex);
-		cluster_key(c, key, sizeof(key), "blobs/%s", hex);
-		if (etcd_put(c->etcd, key, s, strlen(s), 0))
-			return fail("%s", "etcd unavailable");
+	}
+	json_array_foreach(json_object_get(spec, "tasks"), i, t) {
+		json_t *in = json_object_get(t, "input");
+		long long ms;
+
+		if (!json_is_object(t))
+			continue;
+		if (in && !json_object_get(t, "input_blob")) {
+			b = b64_decode(json_string_value(in) ?: "", &n);
+			if (!b)
+				return fail("task %zu: input is not base64", i);
+			EVP_Digest(b, n, got, NULL, EVP_sha256(), NULL);
+			if (n > BLOB_MAX || blob_put(st, got, b, n)) {
+				free(b);
+				return fail("task %zu: input exceeds %u bytes or cannot be stored",
+					    i, BLOB_MAX);
+			}
+			free(b);
+			hex_encode(got, HASH_LEN, hex);
+			json_object_set_new(t, "input_blob", json_string(hex));
+			json_object_set_new(t, "input_size", json_integer(n));
+		}
+		json_object_del(t, "input");
+		if (!json_object_get(t, "input_blob")) {
+			/* no input: the empty blob */
+			EVP_Digest("", 0, got, NULL, EVP_sha256(), NULL);
+			hex_encode(got, HASH_LEN, hex);
+			json_object_set_new(t, "input_blob", json_string(hex));
+			json_object_set_new(t, "input_size", json_integer(0));
+			blob_put(st, got, (const uint8_t *)"", 0);
+		}
+		if (!json_object_get(t, "module_size") &&
+		    !hex_decode(json_string_value(json_object_get(t, "module")), id, HASH_LEN) &&
+		    (ms = blob_size(st, id)) >= 0)
+			json_object_set_new(t, "module_size", json_integer(ms));
+	}
+	json_object_del(spec, "modules");
+	return NULL;
+}
+
+/* Every module blob of the job is here, with the size the spec says. */
+static json_t *check_modules(const struct blob_store *st, const struct job *j)
+{
+	char hex[2 * HASH_LEN + 1];
+	unsigned int i;
+
+	for (i = 0; i < j->ntasks; i++) {
+		if (blob_size(st, j->tasks[i].module_id) == (long long)j->tasks[i].module_size)
+			continue;
+		hex_encode(j->tasks[i].module_id, HASH_LEN, hex);
+		return fail("module %s (%llu bytes) is not in this agent's store: send it first (blob_put)",
+			    hex, (unsigned long long)j->tasks[i].module_size);
 	}
 	return NULL;
 }
 
+/* The spec as stored: blobs by hash and size, each task's input hash, origin. */
+static char *stored_spec(struct cluster *c, json_t *spec, const struct job *j)
+{
+	char hex[2 * HASH_LEN + 1];
+	unsigned int k;
+	json_t *t;
+	size_t i;
+
+	json_array_foreach(json_object_get(spec, "tasks"), i, t) {
+		const char *id = json_string_value(json_object_get(t, "id"));
+
+		for (k = 0; k < j->ntasks; k++)
+			if (id && !strcmp(id, j->tasks[k].id))
+				break;
+		if (k == j->ntasks)
+			return NULL;
+		hex_encode(j->tasks[k].input_hash, HASH_LEN, hex);
+		json_object_set_new(t, "input_hash", json_string(hex));
+	}
+	json_object_set_new(spec, "origin", json_string(c->a->cfg.node_id));
+	return json_dumps(spec, JSON_COMPACT | JSON_SORT_KEYS);
+}
+
+/* Writes jobs/<id>/spec (create-once) and active/<id>; the reply. */
+static json_t *write_spec(struct cluster *c, const char *id, const char *spec,
+			  unsigned int ntasks)
+{
+	char key[256];
+	int r;
+
+	cluster_key(c, key, sizeof(key), "jobs/%s/spec", id);
+	r = etcd_create(c->etcd, key, spec, strlen(spec), 0);
+	if (r < 0)
+		return fail("%s", "etcd unavailable");
+	if (r == 0) {
+		cluster_key(c, key, sizeof(key), "active/%s", id);
+		etcd_put(c->etcd, key, "", 0, 0);
+	}
+	return json_pack("{s:b, s:s, s:b, s:i}", "ok", 1, "job", id,
+			 "existed", r == 1, "tasks", ntasks);
+}
+
+struct submit {
+	struct ctl_pending *p;
+	char id[JOB_ID_LEN + 1];
+	char *spec;
+	unsigned int ntasks;
+	uint64_t t0_ns;
+};
+
+/* The blobs are on a majority (or the deadline passed): write the spec. */
+static void submit_done(void *arg, const char *why)
+{
+	struct cluster *c = cluster_get();
+	struct submit *s = arg;
+	json_t *rep;
+
+	if (why || !c) {
+		log_warn("job %s: %s", s->id, why ?: "the cluster stopped");
+		rep = fail("%s", why ?: "the cluster stopped");
+	} else {
+		log_info("job %s: blobs on a majority after %llu ms, spec written",
+			 s->id, (unsigned long long)((now_mono_ns() - s->t0_ns) / 1000000));
+		rep = write_spec(c, s->id, s->spec, s->ntasks);
+	}
+	ctl_reply(s->p, rep);
+	free(s->spec);
+	free(s);
+}
+
+/* The job's distinct blobs (modules and inputs) with their sizes. */
+static unsigned int job_blobs(const struct job *j, uint8_t (*h)[HASH_LEN], uint64_t *sz)
+{
+	unsigned int i, k, n = 0;
+
+	for (i = 0; i < 2 * j->ntasks; i++) {
+		const struct task_spec *t = &j->tasks[i / 2];
+		const uint8_t *x = i % 2 ? t->input_id : t->module_id;
+		uint64_t size = i % 2 ? t->input_size : t->module_size;
+
+		for (k = 0; k < n && memcmp(h[k], x, HASH_LEN); k++)
+			;
+		if (k < n)
+			continue;
+		memcpy(h[n], x, HASH_LEN);
+		sz[n++] = size;
+	}
+	return n;
+}
+
+/*
+ * Durability: the spec is written only once the job's blobs are on a
+ * strict majority of the members (this node and enough peers that
+ * fetched them through BLOB_OFFER), so the bytes outlive the submitter.
+ */
 static json_t *cmd_submit(struct cluster *c, json_t *req)
 {
-	json_t *spec = json_object_get(req, "spec"), *stored, *e;
-	char err[256], key[256], *s;
+	const struct blob_store *st = blobnet_store();
+	json_t *spec = json_object_get(req, "spec"), *e;
+	uint8_t (*h)[HASH_LEN] = NULL;
+	struct submit *s = NULL;
+	uint64_t *sz = NULL;
+	unsigned int n, need;
+	struct etcd_kv kv;
+	char err[256], key[256];
 	struct job j;
-	size_t i;
-	int r;
 
 	if (!json_is_object(spec))
 		return fail("%s", "job_submit needs a \"spec\" object");
+	if (!st)
+		return fail("%s", "no blob store");
+	spec = json_deep_copy(spec);
 	memset(&j, 0, sizeof(j));
-	if (job_parse_spec(spec, &j, err, sizeof(err))) {
-		job_free(&j);
-		return fail("bad job spec: %s", err);
+	e = store_inline(st, spec);
+	if (e)
+		goto out;
+	if (job_parse_submit(spec, &j, err, sizeof(err))) {
+		e = fail("bad job spec: %s", err);
+		goto out;
 	}
-	for (i = 0; i < j.ntasks; i++) {
-		char hex[2 * HASH_LEN + 1];
-
-		hex_encode(j.tasks[i].module_id, HASH_LEN, hex);
-		if (!json_object_get(json_object_get(spec, "modules"), hex)) {
-			job_free(&j);
-			return fail("module %s is not in the spec's modules", hex);
-		}
-	}
-	e = put_modules(c, json_object_get(spec, "modules"));
-	if (e) {
-		job_free(&j);
-		return e;
-	}
-	/* the stored spec refers to modules by id only */
-	stored = json_deep_copy(spec);
-	json_object_del(stored, "modules");
-	s = json_dumps(stored, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(stored);
+	e = check_modules(st, &j);
+	if (e)
+		goto out;
 	cluster_key(c, key, sizeof(key), "jobs/%s/spec", j.id);
-	r = s ? etcd_create(c->etcd, key, s, strlen(s), 0) : -1;
-	free(s);
-	if (r < 0) {
-		job_free(&j);
-		return fail("%s", "etcd unavailable");
+	if (etcd_get(c->etcd, key, &kv) == 0) {
+		/* the same job (content-addressed): already there */
+		etcd_kv_clear(&kv);
+		e = json_pack("{s:b, s:s, s:b, s:i}", "ok", 1, "job", j.id,
+			      "existed", 1, "tasks", j.ntasks);
+		goto out;
 	}
-	if (r == 0) {
-		cluster_key(c, key, sizeof(key), "active/%s", j.id);
-		etcd_put(c->etcd, key, "", 0, 0);
+	s = calloc(1, sizeof(*s));
+	h = calloc(2 * j.ntasks, sizeof(*h));
+	sz = calloc(2 * j.ntasks, sizeof(*sz));
+	if (!s || !h || !sz || !(s->spec = stored_spec(c, spec, &j))) {
+		e = fail("%s", "out of memory");
+		goto out;
 	}
-	e = json_pack("{s:b, s:s, s:b, s:i}", "ok", 1, "job", j.id,
-		      "existed", r == 1, "tasks", j.ntasks);
+	strcpy(s->id, j.id);
+	s->ntasks = j.ntasks;
+	s->t0_ns = now_mono_ns();
+	n = job_blobs(&j, h, sz);
+	need = c->nmembers / 2;		/* a strict majority, counting us */
+	if (need > c->a->npeers)
+		need = c->a->npeers;
+	if (!need) {
+		e = write_spec(c, s->id, s->spec, s->ntasks);
+		goto out;
+	}
+	s->p = ctl_defer();
+	if (!s->p) {
+		e = fail("%s", "cannot defer the reply");
+		goto out;
+	}
+	if (blobnet_replicate((const uint8_t (*)[HASH_LEN])h, sz, n, need,
+			      submit_done, s)) {
+		ctl_reply(s->p, fail("%s", "out of memory"));
+		goto out;
+	}
+	s = NULL;	/* submit_done() owns it */
+out:
+	if (s) {
+		free(s->spec);
+		free(s);
+	}
+	free(h);
+	free(sz);
+	json_decref(spec);
 	job_free(&j);
 	return e;
 }
@@ -290,7 +468,7 @@ static json_t *cmd_cluster(struct cluster *c)
 					    json_loads(kvs[i].val, 0, NULL));
 		etcd_kvs_free(kvs, n);
 	}
-	return json_pack("{s:b, s:s, s:I, s:o, s:b, s:b, s:b, s:o, s:s, s:s, s:{s:s, s:i, s:b}, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
+	return json_pack("{s:b, s:s, s:I, s:o, s:b, s:b, s:b, s:o, s:s, s:s, s:{s:s, s:i, s:b}, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:o}",
 			 "ok", 1, "node_id", c->a->cfg.node_id,
 			 "epoch", (json_int_t)c->epoch, "members", m,
 			 "coordinator", c->coordinator, "fenced", c->fenced,
@@ -306,7 +484,8 @@ static json_t *cmd_cluster(struct cluster *c)
 			 "replans", (json_int_t)c->replans,
 			 "etcd_errors", (json_int_t)c->etcd_errors,
 			 "nudges_sent", (json_int_t)c->nudges_tx,
-			 "nudges_received", (json_int_t)c->nudges_rx);
+			 "nudges_received", (json_int_t)c->nudges_rx,
+			 "blobs", blobnet_stats());
 }
 
 /* Lifts a node's quarantine: the coordinator takes it into the next epoch. */

@@ -56,6 +56,14 @@ const char *msg_type_name(uint32_t type)
 		return "heartbeat_ack";
 	case MSG_CLUSTER_NUDGE:
 		return "nudge";
+	case MSG_BLOB_GET:
+		return "blob_get";
+	case MSG_BLOB_DATA:
+		return "blob_data";
+	case MSG_BLOB_OFFER:
+		return "blob_offer";
+	case MSG_BLOB_STORED:
+		return "blob_stored";
 	default:
 		return "unknown";
 	}

@@ -52,6 +52,10 @@ enum msg_type {
 	MSG_CLUSTER_NUDGE	= 0x0101,	/* wrote to etcd: tick now (nudge.h) */
 	MSG_RANGE_ATTEST	= 0x0200,
 	MSG_RANGE_BLOB		= 0x0300,
+	MSG_BLOB_GET		= 0x0301,	/* blob.h: payloads */
+	MSG_BLOB_DATA		= 0x0302,
+	MSG_BLOB_OFFER		= 0x0303,
+	MSG_BLOB_STORED		= 0x0304,
 	MSG_RANGE_TEST		= 0xff00,
 };
 

@@ -13,6 +13,7 @@
 #include <sys/queue.h>
 
 #include <event2/event.h>
+#include <jansson.h>
 #include <openssl/ssl.h>
 
 #include "agent/config.h"
@@ -155,6 +156,14 @@ void heartbeat_on_msg(struct peer *p, const struct node_msg *m);
 /* control.c */
 int control_start(struct agent *a);
 void control_stop(struct agent *a);
+/*
+ * Called by a command while it runs: its reply comes later, through
+ * ctl_reply() (which takes rep and frees p; a client that went away
+ * meanwhile is no error). The command's own return value is ignored.
+ */
+struct ctl_pending;
+struct ctl_pending *ctl_defer(void);
+void ctl_reply(struct ctl_pending *p, json_t *rep);
 
 /* metrics.c */
 int metrics_start(struct agent *a);

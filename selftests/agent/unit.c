@@ -17,6 +17,7 @@
 
 #include <kselftest_harness.h>
 
+#include "agent/blob.h"
 #include "agent/canon.h"
 #include "agent/config.h"
 #include "agent/message.h"
@@ -592,6 +593,237 @@ TEST(sign_verify_helpers)
 	EXPECT_EQ(0xd7, pub[0]);
 	EXPECT_EQ(0x1a, pub[31]);
 	EVP_PKEY_free(key);
+}
+
+/* ---- blobs: the content-addressed store and the blob payloads ---- */
+
+FIXTURE(blobs) {
+	char dir[64];
+	struct blob_store st;
+};
+
+FIXTURE_SETUP(blobs)
+{
+	char err[256];
+
+	strcpy(self->dir, "/tmp/synapse-blob-unit.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(self->dir));
+	strcat(self->dir, "/blobs");	/* created by blob_store_open */
+	ASSERT_EQ(0, blob_store_open(&self->st, self->dir, err, sizeof(err)));
+}
+
+FIXTURE_TEARDOWN(blobs)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %.*s", (int)(strlen(self->dir) - 6), self->dir);
+	if (system(cmd))
+		TH_LOG("cleanup of %s failed", self->dir);
+}
+
+static void sha(const void *p, size_t n, uint8_t out[HASH_LEN])
+{
+	EVP_Digest(p, n, out, NULL, EVP_sha256(), NULL);
+}
+
+TEST_F(blobs, put_read_and_names)
+{
+	static const char data[] = "module bytes";
+	uint8_t h[HASH_LEN], bad[HASH_LEN], *b;
+	char path[4200];
+	size_t n;
+
+	sha(data, sizeof(data), h);
+	memcpy(bad, h, HASH_LEN);
+	bad[0] ^= 1;
+	EXPECT_EQ(1, blob_read(&self->st, h, &b, &n));		/* absent */
+	EXPECT_EQ(-1, blob_size(&self->st, h));
+	/* verify on write: bytes under another name are refused, nothing left */
+	EXPECT_NE(0, blob_put(&self->st, bad, (const uint8_t *)data, sizeof(data)));
+	EXPECT_EQ(-1, blob_size(&self->st, bad));
+	ASSERT_EQ(0, blob_put(&self->st, h, (const uint8_t *)data, sizeof(data)));
+	EXPECT_EQ((long long)sizeof(data), blob_size(&self->st, h));
+	ASSERT_EQ(0, blob_read(&self->st, h, &b, &n));
+	EXPECT_EQ(sizeof(data), n);
+	EXPECT_EQ(0, memcmp(b, data, n));
+	free(b);
+	/* verify on read: a file damaged on disk is never returned, and removed */
+	blob_path(&self->st, h, path, sizeof(path));
+	{
+		FILE *f = fopen(path, "r+b");
+
+		ASSERT_NE(NULL, f);
+		fputc('M' ^ 1, f);
+		fclose(f);
+	}
+	EXPECT_EQ(-1, blob_read(&self->st, h, &b, &n));
+	EXPECT_EQ(-1, blob_size(&self->st, h));
+}
+
+TEST_F(blobs, streamed_writer)
+{
+	uint8_t h[HASH_LEN], *big, got[32];
+	struct blob_writer w;
+	uint64_t total;
+	size_t n = 3 * BLOB_CHUNK + 17, i;
+
+	big = malloc(n);
+	ASSERT_NE(NULL, big);
+	for (i = 0; i < n; i++)
+		big[i] = i * 7 + (i >> 11);
+	sha(big, n, h);
+	/* over the cap: refused before a byte is written */
+	EXPECT_NE(0, blob_writer_open(&w, &self->st, h, (uint64_t)BLOB_MAX + 1));
+	/* more bytes than announced */
+	ASSERT_EQ(0, blob_writer_open(&w, &self->st, h, 10));
+	EXPECT_NE(0, blob_writer_write(&w, big, 11));
+	blob_writer_abort(&w);
+	/* wrong bytes: the commit fails and the store stays empty */
+	ASSERT_EQ(0, blob_writer_open(&w, &self->st, h, n));
+	ASSERT_EQ(0, blob_writer_write(&w, big + 1, n - 1));
+	ASSERT_EQ(0, blob_writer_write(&w, big, 1));
+	EXPECT_NE(0, blob_writer_commit(&w));
+	EXPECT_EQ(-1, blob_size(&self->st, h));
+	/* in chunks, as from the mesh */
+	ASSERT_EQ(0, blob_writer_open(&w, &self->st, h, n));
+	for (i = 0; i < n; i += BLOB_CHUNK)
+		ASSERT_EQ(0, blob_writer_write(&w, big + i, n - i < BLOB_CHUNK ? n - i : BLOB_CHUNK));
+	ASSERT_EQ(0, blob_writer_commit(&w));
+	EXPECT_EQ((long long)n, blob_size(&self->st, h));
+	EXPECT_EQ(16, blob_pread(&self->st, h, 3 * BLOB_CHUNK, got, 16, &total));
+	EXPECT_EQ(n, total);
+	EXPECT_EQ(0, memcmp(got, big + 3 * BLOB_CHUNK, 16));
+	/* a read past the end is cut at the end */
+	EXPECT_EQ(17, blob_pread(&self->st, h, 3 * BLOB_CHUNK, got, 21, &total));
+	free(big);
+}
+
+TEST_F(blobs, stale_temporary_files_removed_at_open)
+{
+	char path[4200], err[256];
+	struct blob_store again;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/.tmp-crashed", self->dir);
+	f = fopen(path, "w");
+	ASSERT_NE(NULL, f);
+	fclose(f);
+	ASSERT_EQ(0, blob_store_open(&again, self->dir, err, sizeof(err)));
+	EXPECT_NE(0, access(path, F_OK));
+}
+
+TEST(blob_payloads_round_trip)
+{
+	uint8_t data[BLOB_CHUNK], *buf;
+	struct blob_get g = { .offset = 2 * BLOB_CHUNK }, g2;
+	struct blob_data d = { .status = BLOB_OK, .offset = BLOB_CHUNK,
+			       .total = BLOB_CHUNK + 100 }, d2;
+	struct blob_ref r = { .value = 12345 }, r2;
+	size_t len;
+
+	memset(g.hash, 0xab, HASH_LEN);
+	ASSERT_EQ(0, blob_get_encode(&g, &buf, &len));
+	ASSERT_EQ(0, blob_get_decode(buf, len, &g2));
+	EXPECT_EQ(0, memcmp(g.hash, g2.hash, HASH_LEN));
+	EXPECT_EQ(g.offset, g2.offset);
+	free(buf);
+
+	memset(data, 0x5a, sizeof(data));
+	memset(d.hash, 0xcd, HASH_LEN);
+	d.data = data;
+	d.len = 100;
+	ASSERT_EQ(0, blob_data_encode(&d, &buf, &len));
+	ASSERT_EQ(0, blob_data_decode(buf, len, &d2));
+	EXPECT_EQ(d.offset, d2.offset);
+	EXPECT_EQ(d.total, d2.total);
+	EXPECT_EQ(100, d2.len);
+	EXPECT_EQ(0, memcmp(d2.data, data, 100));
+	free(buf);
+
+	memset(r.hash, 0xef, HASH_LEN);
+	ASSERT_EQ(0, blob_ref_encode(&r, &buf, &len));
+	ASSERT_EQ(0, blob_ref_decode(buf, len, &r2, BLOB_MAX));
+	EXPECT_EQ(12345, r2.value);
+	EXPECT_NE(0, blob_ref_decode(buf, len, &r2, 100));	/* over max */
+	free(buf);
+}
+
+/* Garbled chunks: wrong length, misaligned, past the cap, bad status. */
+TEST(blob_data_rejects_garbled)
+{
+	static uint8_t data[BLOB_CHUNK];
+	struct blob_data d, out;
+	uint8_t *buf;
+	size_t len, i;
+	const struct {
+		uint32_t status;
+		uint64_t offset, total;
+		size_t len;
+	} bad[] = {
+		{ BLOB_OK, 0, 1000, 999 },		/* short chunk */
+		{ BLOB_OK, 0, 2 * BLOB_CHUNK, 100 },	/* a middle chunk must be full */
+		{ BLOB_OK, 100, 1000, 900 },		/* misaligned */
+		{ BLOB_OK, BLOB_CHUNK, BLOB_CHUNK, 0 },	/* past the end */
+		{ BLOB_OK, 0, (uint64_t)BLOB_MAX + 1, BLOB_CHUNK },	/* over the cap */
+		{ BLOB_MISSING, 0, 0, 10 },		/* "missing" with bytes */
+		{ 9, 0, 10, 10 },			/* unknown status */
+	};
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&d, 0, sizeof(d));
+		d.status = bad[i].status;
+		d.offset = bad[i].offset;
+		d.total = bad[i].total;
+		d.data = data;
+		d.len = bad[i].len;
+		ASSERT_EQ(0, blob_data_encode(&d, &buf, &len));
+		EXPECT_NE(0, blob_data_decode(buf, len, &out)) {
+			TH_LOG("garbled case %zu decoded", i);
+		}
+		free(buf);
+	}
+}
+
+/* Every truncation and every single bit flip of a chunk: never a crash,
+ * and whatever still decodes fails the signature of its NodeMessage. */
+TEST(blob_data_bit_flips_and_forgery)
+{
+	EVP_PKEY *key = test_key(), *other = other_key();
+	uint8_t data[300], *buf, *copy;
+	struct blob_data d = { .status = BLOB_OK, .total = 300 }, out;
+	struct node_msg m, t;
+	size_t len, i;
+	int bit;
+
+	memset(data, 0x77, sizeof(data));
+	memset(d.hash, 0x11, HASH_LEN);
+	d.data = data;
+	d.len = sizeof(data);
+	ASSERT_EQ(0, blob_data_encode(&d, &buf, &len));
+	for (i = 0; i < len; i++)
+		EXPECT_NE(0, blob_data_decode(buf, i, &out));
+	msg_init(&m, MSG_BLOB_DATA, "n1", "n2", buf, len);
+	ASSERT_EQ(0, msg_sign(&m, key));
+	ASSERT_EQ(0, msg_verify(&m, key));
+	/* forged: another key's signature over the same chunk */
+	t = m;
+	ASSERT_EQ(0, msg_sign(&t, other));
+	EXPECT_NE(0, msg_verify(&t, key));
+	copy = malloc(len);
+	ASSERT_NE(NULL, copy);
+	for (i = 0; i < len; i++)
+		for (bit = 0; bit < 8; bit++) {
+			memcpy(copy, buf, len);
+			copy[i] ^= 1 << bit;
+			t = m;
+			t.payload = copy;
+			blob_data_decode(copy, len, &out);	/* must not crash */
+			EXPECT_NE(0, msg_verify(&t, key));
+		}
+	free(copy);
+	free(buf);
+	EVP_PKEY_free(key);
+	EVP_PKEY_free(other);
 }
 
 TEST_HARNESS_MAIN

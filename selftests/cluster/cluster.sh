@@ -741,7 +741,8 @@ if [ ! -x "$BIN/synapsed" ] || [ ! -e "$EX/wordcount.wasm" ] || ! command -v etc
 	echo "ok 1 cluster # SKIP needs build/bin/synapsed, build/examples and etcd"
 	exit 0
 fi
-TESTS=${*:-"fault_refused happy3 happy5 mismatch mismatch_rollback mismatch_straggler mismatch_quarantine mismatch_tie crash crash_coordinator etcd_failover partition partition_split revocation soak"}
+. "$TOP/selftests/cluster/blobs.sh"
+TESTS=${*:-"fault_refused happy3 happy5 blobs_large blobs_corrupt blobs_submitter_killed blobs_cap mismatch mismatch_rollback mismatch_straggler mismatch_quarantine mismatch_tie crash crash_coordinator etcd_failover partition partition_split revocation soak"}
 for t in $TESTS; do
 	case $t in
 	happy3) happy 3 3 ;;

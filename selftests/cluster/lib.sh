@@ -233,6 +233,7 @@ cl_init() {
 			echo "cert = $CL_DIR/n$i.crt"
 			echo "ca = $CL_DIR/ca/ca.crt"
 			echo "control = $CL_DIR/n$i.sock"
+			echo "state_dir = $CL_DIR/n$i.state"
 			local j
 			for j in $(seq 1 $CL_N); do
 				[ $j = $i ] && continue

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@
 #include <openssl/evp.h>
 
 #include "agent/attest.h"
+#include "agent/blob.h"
 #include "agent/captoken.h"
 #include "agent/ctl.h"
 #include "agent/jobspec.h"
@@ -179,13 +181,141 @@ static json_t *b64j(const uint8_t *p, size_t n)
 	return j;
 }
 
-/* TASK_ID:MODULE.wasm[:INPUT_FILE] -> spec entries */
+/* One JSON line from fd (the agent sends nothing after it). */
+static json_t *read_reply(int fd)
+{
+	char buf[4096];
+	size_t len = 0;
+	ssize_t n;
+
+	while (len < sizeof(buf) - 1) {
+		n = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += n;
+		if (memchr(buf, '\n', len))
+			break;
+	}
+	buf[len] = '\0';
+	return json_loads(buf, 0, NULL);
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n) {
+		ssize_t w = write(fd, c, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		c += w;
+		n -= w;
+	}
+	return 0;
+}
+
+static int reply_ok(json_t *rep, const char *what)
+{
+	if (!rep) {
+		fprintf(stderr, "synctl: %s: no reply from the agent\n", what);
+		return -1;
+	}
+	if (!json_is_true(json_object_get(rep, "ok"))) {
+		fprintf(stderr, "synctl: %s: %s\n", what,
+			json_string_value(json_object_get(rep, "error")) ?: "error");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Hands a blob to the local agent over the control socket (blob_put:
+ * the request line, then the raw bytes unless the agent has them).
+ */
+static int put_blob(const char *what, const uint8_t *b, size_t n,
+		    const uint8_t hash[HASH_LEN])
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char hex[2 * HASH_LEN + 1], line[256];
+	json_t *rep = NULL;
+	int fd, ret = -1;
+
+	hex_encode(hash, HASH_LEN, hex);
+	if (strlen(sock_path) >= sizeof(sun.sun_path))
+		return -1;
+	strcpy(sun.sun_path, sock_path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
+		fprintf(stderr, "synctl: %s: %s (is synapsed running?)\n", sock_path,
+			strerror(errno));
+		goto out;
+	}
+	snprintf(line, sizeof(line), "{\"cmd\":\"blob_put\",\"hash\":\"%s\",\"size\":%zu}\n",
+		 hex, n);
+	if (write_all(fd, line, strlen(line)))
+		goto out;
+	rep = read_reply(fd);
+	if (reply_ok(rep, what))
+		goto out;
+	if (json_is_true(json_object_get(rep, "send"))) {
+		json_decref(rep);
+		rep = NULL;
+		if (write_all(fd, b, n)) {
+			fprintf(stderr, "synctl: %s: %s\n", what, strerror(errno));
+			goto out;
+		}
+		rep = read_reply(fd);
+		if (reply_ok(rep, what))
+			goto out;
+	}
+	ret = 0;
+out:
+	json_decref(rep);
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+/* A file as a blob: read (refused above the cap), hashed, handed over. */
+static int file_blob(const char *path, char hex[2 * HASH_LEN + 1], size_t *size)
+{
+	uint8_t h[HASH_LEN], *b;
+	struct stat st;
+	int r;
+
+	if (stat(path, &st)) {
+		fprintf(stderr, "synctl: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (st.st_size > BLOB_MAX) {
+		fprintf(stderr, "synctl: %s: %lld bytes exceeds the cap of %u bytes (%u MiB) per module or input\n",
+			path, (long long)st.st_size, BLOB_MAX, BLOB_MAX >> 20);
+		return -1;
+	}
+	b = slurp(path, size);
+	if (!b) {
+		fprintf(stderr, "synctl: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	EVP_Digest(b, *size, h, NULL, EVP_sha256(), NULL);
+	hex_encode(h, HASH_LEN, hex);
+	r = put_blob(path, b, *size, h);
+	free(b);
+	return r;
+}
+
+/* TASK_ID:MODULE.wasm[:INPUT_FILE] -> a task referring to its blobs */
 static int add_task(json_t *spec, const char *arg)
 {
 	char *a = strdup(arg), *id, *mod, *in;
-	uint8_t *mb, *ib = NULL, h[HASH_LEN];
-	char hex[2 * HASH_LEN + 1];
+	char mhex[2 * HASH_LEN + 1], ihex[2 * HASH_LEN + 1];
 	size_t mn, in_n = 0;
+	uint8_t h[HASH_LEN];
 	int ret = -1;
 
 	id = strtok(a, ":");
@@ -195,28 +325,23 @@ static int add_task(json_t *spec, const char *arg)
 		fprintf(stderr, "synctl: task %s: want ID:MODULE[:INPUT_FILE]\n", arg);
 		goto out;
 	}
-	mb = slurp(mod, &mn);
-	if (!mb) {
-		fprintf(stderr, "synctl: %s: %s\n", mod, strerror(errno));
+	if (file_blob(mod, mhex, &mn))
 		goto out;
-	}
-	EVP_Digest(mb, mn, h, NULL, EVP_sha256(), NULL);
-	hex_encode(h, HASH_LEN, hex);
-	json_object_set_new(json_object_get(spec, "modules"), hex, b64j(mb, mn));
-	free(mb);
 	if (in) {
-		ib = slurp(in, &in_n);
-		if (!ib) {
-			fprintf(stderr, "synctl: %s: %s\n", in, strerror(errno));
+		if (file_blob(in, ihex, &in_n))
 			goto out;
-		}
+	} else {
+		/* no input: the empty blob, which every agent makes itself */
+		EVP_Digest("", 0, h, NULL, EVP_sha256(), NULL);
+		hex_encode(h, HASH_LEN, ihex);
 	}
 	json_array_append_new(json_object_get(spec, "tasks"),
-			      json_pack("{s:s, s:s, s:s, s:o}", "id", id, "module", hex,
-					"entry", "run", "input", b64j(ib ? ib : (uint8_t *)"", in_n)));
+			      json_pack("{s:s, s:s, s:I, s:s, s:s, s:I}", "id", id,
+					"module", mhex, "module_size", (json_int_t)mn,
+					"entry", "run", "input_blob", ihex,
+					"input_size", (json_int_t)in_n));
 	ret = 0;
 out:
-	free(ib);
 	free(a);
 	return ret;
 }
@@ -283,9 +408,8 @@ static int do_submit(int argc, char *argv[])
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
-	json_t *spec = json_pack("{s:s, s:i, s:I, s:{}, s:[]}", "name", "",
-				 "replicas", 3, "fuel", (json_int_t)0,
-				 "modules", "tasks");
+	json_t *spec = json_pack("{s:s, s:i, s:I, s:[]}", "name", "",
+				 "replicas", 3, "fuel", (json_int_t)0, "tasks");
 	json_t *rep;
 	int c, i;
 
