@@ -13,9 +13,8 @@
  *   coordinator             <node>                   with its lease
  *   epoch                   {epoch, members}         the committed epoch
  *   epochs/<n>              {epoch, members}         history, create-once
- *   blobs/<module id hex>   module bytes
  *   active/<job>            ""                       jobs not yet final
- *   jobs/<job>/spec, jobs/<job>/epoch, jobs/<job>/accept/<E>/<node>,
+ *   jobs/<job>/spec (blobs by hash and size: blobnet.h), jobs/<job>/epoch, jobs/<job>/accept/<E>/<node>,
  *   jobs/<job>/att/<task>/<node>, jobs/<job>/commit/<task>,
  *   jobs/<job>/out/<task>/<node>, jobs/<job>/result
  *   jobs/<job>/cps/<task>/<node>, jobs/<job>/mismatch/<task>/<node>
