@@ -1358,6 +1358,34 @@ out:
 	plan_free(&p);
 }
 
+/*
+ * Fetches the blobs of our planned tasks as soon as we see the job planned,
+ * while the members still sign their accepts: by the time a task may
+ * start its bytes are here, fetched from holders that are not busy
+ * running it yet. Tasks we attested or that committed need nothing.
+ */
+static void prefetch(struct cluster *c, struct job *j, const struct plan *p)
+{
+	const char *self = c->a->cfg.node_id, *cands[CLUSTER_MAX_MEMBERS + 1];
+	unsigned int i, n = 0;
+	char rel[256];
+
+	for (i = 0; i < j->ntasks; i++) {
+		const struct task_spec *t = &j->tasks[i];
+
+		snprintf(rel, sizeof(rel), "att/%s/%s", t->id, self);
+		if (jkv(j, rel) || !plan_runs_ext(p, i, self, task_replicas(j, p, i)))
+			continue;
+		snprintf(rel, sizeof(rel), "commit/%s", t->id);
+		if (jkv(j, rel))
+			continue;
+		if (!n)
+			n = blob_cands(c, j, cands);
+		blobnet_want(t->module_id, t->module_size, cands, n);
+		blobnet_want(t->input_id, t->input_size, cands, n);
+	}
+}
+
 static void job_tick(struct cluster *c, const char *id)
 {
 	struct plan p;
@@ -1388,6 +1416,7 @@ static void job_tick(struct cluster *c, const char *id)
 	if (job_plan(c, &j, j.epoch, &p, ph))
 		goto out;
 	sign_accept(c, &j, &p, ph);
+	prefetch(c, &j, &p);
 	if (!c->ran_this_tick && !cap_revoked(j.cap_id, c) &&
 	    count_accepts(c, &j, &p, ph, NULL) >= quorum_of(p.nmembers))
 		member_work(c, &j, &p);
