@@ -25,6 +25,7 @@
 #define CHUNK_TIMEOUT_MS	5000	/* no chunk for this long: next candidate */
 #define RETRY_MS		1000	/* every candidate failed: wait this long */
 #define OFFERERS		4
+#define BLOB_PUSH_ALL		(1u << 20)	/* job's blob bytes offered to all */
 
 struct fetch {
 	uint8_t hash[HASH_LEN];
@@ -637,6 +638,14 @@ int blobnet_replicate(const uint8_t (*hashes)[HASH_LEN], const uint64_t *sizes,
 	evtimer_add(r->deadline, &tv);
 	for (i = 0; i < need && repl_offer_next(r); i++)
 		;
+	/*
+	 * Small jobs go to every peer at once (only a majority is waited
+	 * for): a replica then starts with the bytes at hand, as fast as
+	 * when they rode in etcd. Large ones are fetched on demand.
+	 */
+	if (total <= BLOB_PUSH_ALL)
+		while (repl_offer_next(r))
+			;
 	return 0;
 fail:
 	free(tmp);

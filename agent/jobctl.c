@@ -177,9 +177,13 @@ static void submit_done(void *arg, const char *why)
 		log_warn("job %s: %s", s->id, why ?: "the cluster stopped");
 		rep = fail("%s", why ?: "the cluster stopped");
 	} else {
+		uint64_t writes = etcd_writes(c->etcd);
+
 		log_info("job %s: blobs on a majority after %llu ms, spec written",
 			 s->id, (unsigned long long)((now_mono_ns() - s->t0_ns) / 1000000));
 		rep = write_spec(c, s->id, s->spec, s->ntasks);
+		/* the cluster acts on it at once */
+		nudge_if_wrote(c, writes);
 	}
 	ctl_reply(s->p, rep);
 	free(s->spec);

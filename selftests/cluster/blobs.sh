@@ -58,10 +58,11 @@ blobs_corrupt() {
 	local job in h
 	faulty_cluster 3 2 corrupt-blob || { not_ok "blobs_corrupt: cluster up"; cl_cleanup; return; }
 	in=$CL_DIR/big.txt
-	big_input "$in" 1
+	big_input "$in" 2
 	h=$(sha256_of "$in")
 	# n1 submits; n2 (next in ring order) gets the bytes at submit and is
-	# the first holder n3 asks
+	# the first holder n3 asks (above 1 MiB a job's blobs go to a majority
+	# only, the others fetch on demand)
 	job=$(cl_synctl 1 job submit --name blobs-corrupt -r 3 --fuel 2000000000 \
 		"c:$EX/wordcount.wasm:$in")
 	check "blobs_corrupt_job_committed" cl_synctl 1 job wait --timeout 90 "$job"
