@@ -22,7 +22,10 @@
 #define BLOB_WINDOW		8	/* chunks in flight per fetch: 2 MiB, half the default send queue */
 #define FETCH_MAX		256	/* fetches at once */
 #define FETCH_CANDS		64
-#define CHUNK_TIMEOUT_MS	5000	/* no chunk for this long: next candidate */
+#define CHUNK_TIMEOUT_MS	30000	/* no chunk for this long: next candidate (a
+				 * holder's loop may be busy for seconds
+				 * under TCG; a dead one has no session
+				 * and is skipped at once) */
 #define RETRY_MS		1000	/* every candidate failed: wait this long */
 #define OFFERERS		4
 #define BLOB_PUSH_ALL		(1u << 20)	/* job's blob bytes offered to all */
@@ -623,8 +626,8 @@ int blobnet_replicate(const uint8_t (*hashes)[HASH_LEN], const uint64_t *sizes,
 		r->order[i] = tmp[(first + i) % np];
 	free(tmp);
 	tmp = NULL;
-	/* 10 s plus 2 MiB/s: generous on a loaded two-core test machine */
-	ms = 10000 + total / 2048;
+	/* 60 s plus 2 MiB/s: generous on a loaded machine and under TCG */
+	ms = 60000 + total / 2048;
 	r->spread = evtimer_new(bn.a->base, on_spread, r);
 	r->deadline = evtimer_new(bn.a->base, on_deadline, r);
 	if (!r->spread || !r->deadline)
