@@ -284,30 +284,44 @@ static int rd_hash(struct canon_rd *rd, uint8_t hash[HASH_LEN])
 	return 0;
 }
 
-int blob_get_encode(const struct blob_get *g, uint8_t **out, size_t *len)
+/* BLOB_GET and the BLOB_OFFER/STORED refs share one shape: {1: hash, 2: uint}. */
+static int hash_uint_encode(const uint8_t *hash, uint64_t v, uint8_t **out,
+			    size_t *len)
 {
 	cbor_item_t *map = cbor_new_definite_map(2);
 
 	if (!map)
 		return -1;
-	if (canon_put_bytes(map, 1, g->hash, HASH_LEN) ||
-	    canon_put_uint(map, 2, g->offset)) {
+	if (canon_put_bytes(map, 1, hash, HASH_LEN) || canon_put_uint(map, 2, v)) {
 		cbor_decref(&map);
 		return -1;
 	}
 	return canon_finish(map, out, len);
 }
 
-int blob_get_decode(const uint8_t *p, size_t n, struct blob_get *g)
+static int hash_uint_decode(const uint8_t *p, size_t n, uint8_t *hash,
+			    uint64_t *v)
 {
 	struct canon_rd rd;
 	size_t cnt;
 
 	canon_rd_init(&rd, p, n);
 	if (canon_rd_map(&rd, &cnt) || cnt != 2 ||
-	    canon_rd_key(&rd, 1) || rd_hash(&rd, g->hash) ||
-	    canon_rd_key(&rd, 2) || canon_rd_uint(&rd, &g->offset) ||
+	    canon_rd_key(&rd, 1) || rd_hash(&rd, hash) ||
+	    canon_rd_key(&rd, 2) || canon_rd_uint(&rd, v) ||
 	    !canon_rd_done(&rd))
+		return -1;
+	return 0;
+}
+
+int blob_get_encode(const struct blob_get *g, uint8_t **out, size_t *len)
+{
+	return hash_uint_encode(g->hash, g->offset, out, len);
+}
+
+int blob_get_decode(const uint8_t *p, size_t n, struct blob_get *g)
+{
+	if (hash_uint_decode(p, n, g->hash, &g->offset))
 		return -1;
 	/* chunk-aligned and inside the cap: anything else is garbage */
 	if (g->offset % BLOB_CHUNK || g->offset >= BLOB_MAX)
@@ -364,29 +378,13 @@ int blob_data_decode(const uint8_t *p, size_t n, struct blob_data *d)
 
 int blob_ref_encode(const struct blob_ref *r, uint8_t **out, size_t *len)
 {
-	cbor_item_t *map = cbor_new_definite_map(2);
-
-	if (!map)
-		return -1;
-	if (canon_put_bytes(map, 1, r->hash, HASH_LEN) ||
-	    canon_put_uint(map, 2, r->value)) {
-		cbor_decref(&map);
-		return -1;
-	}
-	return canon_finish(map, out, len);
+	return hash_uint_encode(r->hash, r->value, out, len);
 }
 
 int blob_ref_decode(const uint8_t *p, size_t n, struct blob_ref *r,
 		    uint64_t max)
 {
-	struct canon_rd rd;
-	size_t cnt;
-
-	canon_rd_init(&rd, p, n);
-	if (canon_rd_map(&rd, &cnt) || cnt != 2 ||
-	    canon_rd_key(&rd, 1) || rd_hash(&rd, r->hash) ||
-	    canon_rd_key(&rd, 2) || canon_rd_uint(&rd, &r->value) ||
-	    !canon_rd_done(&rd) || r->value > max)
+	if (hash_uint_decode(p, n, r->hash, &r->value) || r->value > max)
 		return -1;
 	return 0;
 }

@@ -460,9 +460,9 @@ static unsigned int peer_index(const char *node)
 	return bn.a->npeers;
 }
 
-static void repl_free(struct repl *r)
+/* Frees a replication not (or no longer) on bn.repls. */
+static void repl_destroy(struct repl *r)
 {
-	LIST_REMOVE(r, link);
 	if (r->spread)
 		event_free(r->spread);
 	if (r->deadline)
@@ -473,6 +473,12 @@ static void repl_free(struct repl *r)
 	free(r->state);
 	free(r->order);
 	free(r);
+}
+
+static void repl_free(struct repl *r)
+{
+	LIST_REMOVE(r, link);
+	repl_destroy(r);
 }
 
 static void repl_finish(struct repl *r, const char *why)
@@ -652,18 +658,8 @@ int blobnet_replicate(const uint8_t (*hashes)[HASH_LEN], const uint64_t *sizes,
 	return 0;
 fail:
 	free(tmp);
-	if (r) {
-		if (r->spread)
-			event_free(r->spread);
-		if (r->deadline)
-			event_free(r->deadline);
-		free(r->hashes);
-		free(r->sizes);
-		free(r->acked);
-		free(r->state);
-		free(r->order);
-		free(r);
-	}
+	if (r)
+		repl_destroy(r);	/* never inserted: every goto precedes that */
 	return -1;
 }
 
