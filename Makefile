@@ -39,6 +39,7 @@ include selftests/harness.mk
 include kmod/kmod.mk
 include kmod/vm/vm.mk
 include agent/agent.mk
+include tools/lib/synnl/synnl.mk
 include tools/synctl/synctl.mk
 include selftests/selftests.mk
 include bench/bench.mk

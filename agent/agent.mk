@@ -7,18 +7,27 @@ AGENT_PKGS	:= openssl libevent libevent_openssl libcbor jansson
 AGENT_CFLAGS	:= $(shell pkg-config --cflags $(AGENT_PKGS))
 AGENT_LIBS	:= $(shell pkg-config --libs $(AGENT_PKGS))
 
-AGENT_LIB_SRCS	:= $(addprefix agent/,log.c config.c pki.c canon.c message.c \
-		     replay.c ctlclient.c jobspec.c scheduler.c attest.c blob.c)
-AGENT_D_SRCS	:= $(addprefix agent/,main.c tls.c mesh.c peer.c heartbeat.c \
-		     control.c metrics.c)
-# The cluster (issue 7): etcd control plane, jobs, embedded engine.
-AGENT_D_SRCS	+= $(addprefix agent/,etcd.c membership.c job.c jobctl.c \
-		     executor.c uengine.c kengine.c fault.c revocation.c mismatch.c \
-		     nudge.c blobnet.c)
-# The kernel engine (kengine.c) drives synapse.ko with synctl's netlink
-# transport and parsers, libsynnl.a (tools/synctl/synctl.mk).
+# One folder per concern (Documentation/agent.md, "Layout"):
+#   identity/  PKI, capability tokens, canonical CBOR
+#   mesh/      mutual TLS, peers, NodeMessages, heartbeats, nudges
+#   cluster/   etcd client, membership, scheduler, jobs, attest/commit,
+#              mismatch and replay, revocations, fault injection
+#   blobs/     content-addressed store and transfer
+#   exec/      the executor and its embedded and kernel engine backends
+#   control/   the local control socket, job requests, metrics
+AGENT_LIB_SRCS	:= $(addprefix agent/,log.c config.c identity/pki.c identity/canon.c \
+		     mesh/message.c mesh/replay.c control/ctlclient.c cluster/jobspec.c \
+		     cluster/scheduler.c cluster/attest.c blobs/blob.c)
+AGENT_D_SRCS	:= $(addprefix agent/,main.c mesh/tls.c mesh/mesh.c mesh/peer.c \
+		     mesh/heartbeat.c mesh/nudge.c control/control.c control/metrics.c \
+		     control/jobctl.c)
+AGENT_D_SRCS	+= $(addprefix agent/,cluster/etcd.c cluster/membership.c cluster/job.c \
+		     cluster/fault.c cluster/revocation.c cluster/mismatch.c \
+		     exec/executor.c exec/uengine.c exec/kengine.c blobs/blobnet.c)
+# The kernel engine (exec/kengine.c) drives synapse.ko through the shared
+# generic-netlink library, libsynnl.a (tools/lib/synnl/synnl.mk).
 AGENT_D_LIBS	:= $(shell pkg-config --libs libcurl) $(SVM_LIB) -lcrypto
-AGENT_HDRS	:= $(wildcard agent/*.h)
+AGENT_HDRS	:= $(wildcard agent/*.h agent/*/*.h)
 
 AGENT_LIB	:= $(BUILD)/agent/libsynagent.a
 AGENT_LIB_OBJS	:= $(patsubst agent/%.c,$(BUILD)/agent/%.o,$(AGENT_LIB_SRCS))
@@ -30,9 +39,9 @@ $(BUILD)/agent/%.o: agent/%.c $(AGENT_HDRS)
 	$(CC) $(CFLAGS) $(AGENT_CFLAGS) -c -o $@ $<
 
 # Headers outside agent/*.h: rebuild when they change.
-$(BUILD)/agent/executor.o $(BUILD)/agent/uengine.o: $(wildcard kmod/vm/*.h uapi/*.h)
-$(BUILD)/agent/kengine.o: $(wildcard uapi/*.h tools/synctl/*.h)
-$(BUILD)/agent/revocation.o: agent/bpf/revoke.h uapi/synapse_cap.h
+$(BUILD)/agent/exec/executor.o $(BUILD)/agent/exec/uengine.o: $(wildcard kmod/vm/*.h uapi/*.h)
+$(BUILD)/agent/exec/kengine.o: $(wildcard uapi/*.h tools/lib/synnl/*.h)
+$(BUILD)/agent/cluster/revocation.o: agent/bpf/revoke.h uapi/synapse_cap.h
 
 $(AGENT_LIB): $(AGENT_LIB_OBJS)
 	@mkdir -p $(dir $@)
@@ -77,7 +86,7 @@ $(CLUSTER_UNIT): selftests/cluster/unit.c $(AGENT_LIB) $(AGENT_HDRS) $(HARNESS)
 # Both engine backends on every example, compared (run in the VM suite
 # vm-cluster, where synapse.ko is loaded).
 ENGINES_TEST	:= $(BUILD)/selftests/cluster/engines
-ENGINES_OBJS	:= $(addprefix $(BUILD)/agent/,executor.o uengine.o kengine.o fault.o)
+ENGINES_OBJS	:= $(addprefix $(BUILD)/agent/,exec/executor.o exec/uengine.o exec/kengine.o cluster/fault.o)
 $(ENGINES_TEST): selftests/cluster/engines.c $(ENGINES_OBJS) $(AGENT_LIB) $(SVM_LIB) $(AGENT_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(AGENT_CFLAGS) $(LDFLAGS) -o $@ $< $(ENGINES_OBJS) $(AGENT_LIB) \

@@ -14,7 +14,7 @@
 
 #include <event2/event.h>
 
-#include "agent/membership.h"
+#include "agent/cluster/membership.h"
 #include "agent/synapsed.h"
 
 static void usage(FILE *f)

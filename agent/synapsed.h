@@ -18,8 +18,8 @@
 
 #include "agent/config.h"
 #include "agent/log.h"
-#include "agent/message.h"
-#include "agent/replay.h"
+#include "agent/mesh/message.h"
+#include "agent/mesh/replay.h"
 
 struct agent;
 struct peer;

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # The capability revocation program (revoke.bpf.c), its libbpf skeleton,
-# the loader library (revoke.c) and the capability tokens (agent/captoken.c),
+# the loader library (revoke.c) and the capability tokens (agent/identity/captoken.c),
 # linked into synctl ("synctl cap") and available to synapsed as
 # $(CAP_LIB_OBJS) + $(CAP_LIBS).
 
@@ -9,7 +9,7 @@ BPFTOOL		?= bpftool
 CAP_BPF_OUT	:= $(BUILD)/agent/bpf
 CAP_BPF_OBJ	:= $(CAP_BPF_OUT)/revoke.bpf.o
 CAP_BPF_SKEL	:= $(CAP_BPF_OUT)/revoke.skel.h
-CAP_LIB_OBJS	:= $(CAP_BPF_OUT)/revoke.o $(BUILD)/agent/captoken.o
+CAP_LIB_OBJS	:= $(CAP_BPF_OUT)/revoke.o $(BUILD)/agent/identity/captoken.o
 CAP_LIBS	:= $(shell pkg-config --libs libbpf)
 
 $(CAP_BPF_OBJ): agent/bpf/revoke.bpf.c uapi/synapse_cap.h
@@ -24,7 +24,7 @@ $(CAP_BPF_OUT)/revoke.o: agent/bpf/revoke.c agent/bpf/revoke.h $(CAP_BPF_SKEL)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(shell pkg-config --cflags libbpf) -I$(CAP_BPF_OUT) -c -o $@ $<
 
-$(BUILD)/agent/captoken.o: agent/captoken.h
+$(BUILD)/agent/identity/captoken.o: agent/identity/captoken.h
 
 # synapsed mirrors the cluster's revocations into the pinned map and checks
 # tokens: the same objects, before libsynagent.a on its link line (the
@@ -32,7 +32,7 @@ $(BUILD)/agent/captoken.o: agent/captoken.h
 $(SYNAPSED): $(CAP_LIB_OBJS)
 AGENT_D_OBJS	+= $(CAP_LIB_OBJS)
 AGENT_D_LIBS	+= $(CAP_LIBS)
-$(BUILD)/agent/revocation.o: CFLAGS += $(shell pkg-config --cflags libbpf)
+$(BUILD)/agent/cluster/revocation.o: CFLAGS += $(shell pkg-config --cflags libbpf)
 
 # After libsynagent.a on the link line: captoken.o uses its PKI and CBOR.
 SYNCTL_EXTRA_OBJS	+= $(CAP_LIB_OBJS)

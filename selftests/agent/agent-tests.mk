@@ -19,8 +19,8 @@ $(AGENT_T)/%: selftests/agent/%.c $(AGENT_LIB) $(AGENT_HDRS) $(HARNESS)
 	$(CC) $(CFLAGS) $(AGENT_TEST_CFLAGS) $(AGENT_CFLAGS) $(LDFLAGS) -o $@ \
 		$< $(AGENT_LIB) $(AGENT_LIBS)
 
-AGENT_FUZZ_SRCS	:= selftests/agent/fuzz-message.c $(addprefix agent/,canon.c \
-		   message.c config.c pki.c log.c replay.c)
+AGENT_FUZZ_SRCS	:= selftests/agent/fuzz-message.c $(addprefix agent/,identity/canon.c \
+		   mesh/message.c config.c identity/pki.c log.c mesh/replay.c)
 
 $(AGENT_FUZZ): $(AGENT_FUZZ_SRCS) $(AGENT_HDRS)
 	@mkdir -p $(dir $@)

@@ -15,8 +15,8 @@
 
 #include <openssl/evp.h>
 
-#include "agent/message.h"
-#include "agent/replay.h"
+#include "agent/mesh/message.h"
+#include "agent/mesh/replay.h"
 
 #define RUN_NS		500000000ULL
 #define ROUNDS		3

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/message.h"
+#include "agent/mesh/message.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

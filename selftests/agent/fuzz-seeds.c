@@ -5,7 +5,7 @@
 
 #include <openssl/evp.h>
 
-#include "agent/message.h"
+#include "agent/mesh/message.h"
 
 static int write_seed(const char *dir, const char *name, struct node_msg *m,
 		      EVP_PKEY *key)

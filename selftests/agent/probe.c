@@ -36,8 +36,8 @@
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 
-#include "agent/message.h"
-#include "agent/pki.h"
+#include "agent/mesh/message.h"
+#include "agent/identity/pki.h"
 
 struct probe {
 	const char *connect, *ca, *cert, *key, *cluster, *claim, *to, *mode;

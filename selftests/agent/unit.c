@@ -17,12 +17,12 @@
 
 #include <kselftest_harness.h>
 
-#include "agent/blob.h"
-#include "agent/canon.h"
+#include "agent/blobs/blob.h"
+#include "agent/identity/canon.h"
 #include "agent/config.h"
-#include "agent/message.h"
-#include "agent/pki.h"
-#include "agent/replay.h"
+#include "agent/mesh/message.h"
+#include "agent/identity/pki.h"
+#include "agent/mesh/replay.h"
 
 /* RFC 8032 test 1 secret key: fixed, so the signature is fixed too. */
 static const uint8_t test_seed[32] = {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Capability tokens (agent/captoken.c): round trip, the id is SHA-256 of
+ * Capability tokens (agent/identity/captoken.c): round trip, the id is SHA-256 of
  * the canonical body, every single-byte change is refused, other CA and
  * other cluster refused, the validity window, strict canonical parsing,
  * fresh ids per issue; and the expiry clock conversion of agent/bpf/revoke.c.
@@ -16,9 +16,9 @@
 #include <kselftest_harness.h>
 
 #include "agent/bpf/revoke.h"
-#include "agent/canon.h"
-#include "agent/captoken.h"
-#include "agent/pki.h"
+#include "agent/identity/canon.h"
+#include "agent/identity/captoken.h"
+#include "agent/identity/pki.h"
 
 FIXTURE(tok) {
 	char dir[64];

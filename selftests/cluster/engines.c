@@ -2,7 +2,7 @@
 /*
  * The agent's two engine backends give the same result: every example is
  * run through the executor on the embedded engine and on synapse.ko (the
- * agent's kernel backend, agent/kengine.c), and status, code, fuel used,
+ * agent's kernel backend, agent/exec/kengine.c), and status, code, fuel used,
  * trace and output hashes and the output bytes must be equal. Prints TAP.
  *
  *   engines [--require-kernel] EXAMPLES_DIR
@@ -23,8 +23,8 @@
 #include <string.h>
 #include <openssl/sha.h>
 
-#include "agent/executor.h"
-#include "agent/fault.h"
+#include "agent/exec/executor.h"
+#include "agent/cluster/fault.h"
 #include "agent/log.h"
 
 struct example {

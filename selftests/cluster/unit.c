@@ -11,9 +11,9 @@
 
 #include <kselftest_harness.h>
 
-#include "agent/attest.h"
-#include "agent/jobspec.h"
-#include "agent/scheduler.h"
+#include "agent/cluster/attest.h"
+#include "agent/cluster/jobspec.h"
+#include "agent/cluster/scheduler.h"
 
 static const char *const m3[] = { "n3", "n1", "n2" };
 static const char *const t5[] = { "e", "a", "c", "b", "d" };

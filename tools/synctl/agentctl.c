@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "agent/ctl.h"
+#include "agent/control/ctl.h"
 #include "agentctl.h"
 #include "subcommands.h"
 

@@ -4,7 +4,7 @@
  *   synctl ca init   --dir DIR --cluster NAME [--days N]
  *   synctl ca issue  --dir DIR --node-id ID [--out DIR] [--days N]
  *   synctl ca revoke --dir DIR --cert FILE [--days N]
- * The work is in agent/pki.c, shared with synapsed.
+ * The work is in agent/identity/pki.c, shared with synapsed.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -13,8 +13,8 @@
 
 #include <jansson.h>
 
-#include "agent/pki.h"
-#include "output.h"
+#include "agent/identity/pki.h"
+#include "tools/lib/synnl/output.h"
 #include "subcommands.h"
 
 static const char usage[] =

@@ -17,9 +17,9 @@
 #include <linux/genetlink.h>
 
 #include "agent/bpf/revoke.h"
-#include "agent/captoken.h"
+#include "agent/identity/captoken.h"
 #include "common.h"
-#include "output.h"
+#include "tools/lib/synnl/output.h"
 #include "subcommands.h"
 #include "uapi/synapse.h"
 #include "uapi/synapse_cap.h"

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "ipc.h"
+#include "tools/lib/synnl/ipc.h"
 
 /*
  * Open the "synapse" genl family. On failure prints why, naming the

@@ -16,7 +16,7 @@
 #include <libmnl/libmnl.h>
 
 #include "common.h"
-#include "output.h"
+#include "tools/lib/synnl/output.h"
 #include "subcommands.h"
 
 static const char usage[] =

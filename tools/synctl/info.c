@@ -3,7 +3,7 @@
 #include <stdio.h>
 
 #include "common.h"
-#include "output.h"
+#include "tools/lib/synnl/output.h"
 #include "subcommands.h"
 
 static const char usage[] =

@@ -18,14 +18,14 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
-#include "agent/attest.h"
-#include "agent/blob.h"
-#include "agent/captoken.h"
-#include "agent/ctl.h"
-#include "agent/jobspec.h"
-#include "agent/pki.h"
-#include "agent/scheduler.h"
-#include "output.h"
+#include "agent/cluster/attest.h"
+#include "agent/blobs/blob.h"
+#include "agent/identity/captoken.h"
+#include "agent/control/ctl.h"
+#include "agent/cluster/jobspec.h"
+#include "agent/identity/pki.h"
+#include "agent/cluster/scheduler.h"
+#include "tools/lib/synnl/output.h"
 #include "subcommands.h"
 
 static const char usage[] =

@@ -8,9 +8,9 @@
 #include <libmnl/libmnl.h>
 
 #include "common.h"
-#include "output.h"
+#include "tools/lib/synnl/output.h"
 #include "subcommands.h"
-#include "taskmodel.h"
+#include "tools/lib/synnl/taskmodel.h"
 
 static const char usage[] =
 	"Usage: synctl module add FILE.wasm...\n"

@@ -9,9 +9,9 @@
 #include <time.h>
 
 #include "common.h"
-#include "output.h"
+#include "tools/lib/synnl/output.h"
 #include "subcommands.h"
-#include "taskmodel.h"
+#include "tools/lib/synnl/taskmodel.h"
 
 static const char usage[] =
 	"Usage: synctl monitor [-j|--json] [--count N] [--timeout SECS]\n"

@@ -5,7 +5,7 @@
 #include <time.h>
 
 #include "agentctl.h"
-#include "output.h"
+#include "tools/lib/synnl/output.h"
 #include "subcommands.h"
 
 static const char usage[] =

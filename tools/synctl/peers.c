@@ -6,10 +6,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "agent/ctl.h"
+#include "agent/control/ctl.h"
 
 #include "agentctl.h"
-#include "output.h"
+#include "tools/lib/synnl/output.h"
 #include "subcommands.h"
 
 static const char usage[] =

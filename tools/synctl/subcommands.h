@@ -26,7 +26,7 @@ int hash_main(int argc, char *argv[]);
 int ca_main(int argc, char *argv[]);
 int node_main(int argc, char *argv[]);
 int peers_main(int argc, char *argv[]);
-/* Capability tokens and revocation (agent/captoken.c, agent/bpf/). */
+/* Capability tokens and revocation (agent/identity/captoken.c, agent/bpf/). */
 int cap_main(int argc, char *argv[]);
 /* Modules and tasks in synapse.ko (module.c, task.c, monitor.c). */
 int module_main(int argc, char *argv[]);

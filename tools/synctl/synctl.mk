@@ -30,22 +30,14 @@ SYNCTL_TESTS	:= $(patsubst $(SYNCTL_DIR)/tests/%.c,$(SYNCTL_OUT)/tests/%,$(SYNCT
 
 # The fuzzer compiles the parsers itself, with clang and sanitizers.
 SYNCTL_FUZZ	:= $(SYNCTL_OUT)/fuzz/fuzz-reply
-SYNCTL_FUZZ_SRCS := $(SYNCTL_DIR)/fuzz/fuzz-reply.c $(SYNCTL_DIR)/ipc-netlink.c \
-		    $(SYNCTL_DIR)/model.c $(SYNCTL_DIR)/output.c $(SYNCTL_DIR)/common.c \
-		    $(SYNCTL_DIR)/taskmodel.c
+SYNCTL_FUZZ_SRCS := $(SYNCTL_DIR)/fuzz/fuzz-reply.c $(SYNCTL_DIR)/common.c $(SYNNL_SRCS)
 SYNCTL_SEEDS	:= $(SYNCTL_OUT)/fuzz/seeds
 SYNCTL_CORPUS	:= $(SYNCTL_OUT)/fuzz/corpus
 FUZZ_RUNS	?= 200000
 
-# The netlink transport and the module/task parsers, shared with synapsed's
-# kernel engine (agent/kengine.c), which links this archive.
-SYNNL_LIB	:= $(SYNCTL_OUT)/libsynnl.a
-SYNNL_OBJS	:= $(addprefix $(SYNCTL_OUT)/,ipc-netlink.o model.o taskmodel.o output.o)
-SYNNL_LIBS	:= $(SYNCTL_LIBS)
-
-$(SYNNL_LIB): $(SYNNL_OBJS)
-	rm -f $@
-	$(AR) rcs $@ $^
+# The netlink transport and the module/task parsers live in libsynnl.a
+# (tools/lib/synnl/synnl.mk), shared with synapsed's kernel engine.
+SYNCTL_EXTRA_OBJS	:= $(SYNNL_LIB) $(SYNCTL_EXTRA_OBJS)
 
 $(SYNAPSED) $(ENGINES_TEST): $(SYNNL_LIB)
 
@@ -65,7 +57,7 @@ $(SYNCTL_OUT)/tests/%: $(SYNCTL_DIR)/tests/%.c $(SYNCTL_LIB_OBJS) $(SYNCTL_EXTRA
 	$(CC) $(CFLAGS) $(SYNCTL_TEST_CFLAGS) $(SYNCTL_CFLAGS) -I$(SYNCTL_DIR) -MMD -MP $(LDFLAGS) -o $@ \
 		$< $(SYNCTL_LIB_OBJS) $(SYNCTL_EXTRA_OBJS) $(SYNCTL_LIBS) $(SYNCTL_EXTRA_LIBS)
 
-$(SYNCTL_FUZZ): $(SYNCTL_FUZZ_SRCS) $(wildcard $(SYNCTL_DIR)/*.h)
+$(SYNCTL_FUZZ): $(SYNCTL_FUZZ_SRCS) $(wildcard $(SYNCTL_DIR)/*.h $(SYNNL_DIR)/*.h)
 	@mkdir -p $(dir $@)
 	clang -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \

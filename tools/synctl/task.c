@@ -16,9 +16,9 @@
 #include <libmnl/libmnl.h>
 
 #include "common.h"
-#include "output.h"
+#include "tools/lib/synnl/output.h"
 #include "subcommands.h"
-#include "taskmodel.h"
+#include "tools/lib/synnl/taskmodel.h"
 #include "uapi/synapse_abi.h"
 
 static const char usage[] =

@@ -16,10 +16,10 @@
 #include <linux/genetlink.h>
 
 #include "common.h"
-#include "ipc.h"
-#include "model.h"
-#include "output.h"
-#include "taskmodel.h"
+#include "tools/lib/synnl/ipc.h"
+#include "tools/lib/synnl/model.h"
+#include "tools/lib/synnl/output.h"
+#include "tools/lib/synnl/taskmodel.h"
 
 #define FUZZ_SEQ	1
 #define FUZZ_FAMILY	0x20

@@ -12,7 +12,7 @@
 
 #include <kselftest_harness.h>
 
-#include "ipc.h"
+#include "tools/lib/synnl/ipc.h"
 
 struct families {
 	int n;

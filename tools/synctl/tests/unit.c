@@ -14,9 +14,9 @@
 #include <kselftest_harness.h>
 
 #include "common.h"
-#include "ipc.h"
-#include "model.h"
-#include "output.h"
+#include "tools/lib/synnl/ipc.h"
+#include "tools/lib/synnl/model.h"
+#include "tools/lib/synnl/output.h"
 #include "subcommands.h"
 
 #define SEQ	1234
