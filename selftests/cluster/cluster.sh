@@ -412,8 +412,16 @@ crash() {
 	local job i args=() victim=$1 name=$2
 	cl_init 3 && cl_start || { not_ok "$name: cluster up"; cl_cleanup; return; }
 	for i in $(seq 1 6); do args+=("L$i:$EX/loop.wasm"); done
-	job=$(cl_synctl 1 job submit --name "$name" -r 2 --fuel 60000000 "${args[@]}")
-	sleep 0.5	# accepted and running: every node has 4 of the 12 replicas
+	# 300M fuel: a replica takes at least half a second on a fast machine,
+	# and the victim runs its 4 of the 12 replicas one after another, so
+	# killing it at its first start always leaves work to re-plan.
+	job=$(cl_synctl 1 job submit --name "$name" -r 2 --fuel 300000000 "${args[@]}")
+	for i in $(seq 1 300); do
+		grep -q "job $job task L[0-9]: started" "$CL_DIR/n$victim.log" && break
+		sleep 0.1
+	done
+	grep -q "job $job task L[0-9]: started" "$CL_DIR/n$victim.log" ||
+		cl_log "$name: n$victim started no task in 30 s; killing it anyway"
 	cl_agent_kill "$victim" KILL
 	local ask=1
 	[ "$victim" = 1 ] && ask=2
